@@ -1,0 +1,145 @@
+package io.nlistream.tokenizer;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.util.PairList;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Tokenizes premise/hypothesis pairs exactly as the Hugging Face fast tokenizer does for sequence classification
+ * ({@code tokenizer(premise, hypothesis, truncation=..., max_length=...)}): the pair template of {@code tokenizer.json},
+ * truncation to the max length, and padding with the model's real pad id (see {@link PadToken}). Trainer and streamer
+ * both use this class so a bundle tokenizes identically in both halves. Thread-safe.
+ */
+public final class PairTokenizer implements AutoCloseable {
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+    private final Truncation truncation;
+    private final int padId;
+
+    private PairTokenizer(HuggingFaceTokenizer tokenizer, int maxLength, Truncation truncation, int padId) {
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        this.truncation = truncation;
+        this.padId = padId;
+    }
+
+    /** A model or bundle directory with {@code tokenizer.json}; longest_first truncation, pad id from its files. */
+    public static PairTokenizer load(Path dir, int maxLength) {
+        return load(dir, maxLength, Truncation.LONGEST_FIRST, null);
+    }
+
+    /**
+     * @param padIdOverride the pad id to use, or null to read it from the tokenizer files ({@link PadToken#resolve})
+     */
+    public static PairTokenizer load(Path dir, int maxLength, Truncation truncation, Integer padIdOverride) {
+        Path file = Files.isDirectory(dir) ? dir.resolve(TOKENIZER_FILE) : dir;
+        Path home = Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent();
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(dir + " has no " + TOKENIZER_FILE
+                    + ": a fast (Rust) tokenizer file is needed; save one with tokenizer.save_pretrained(...) in"
+                    + " transformers, or use the model's Hugging Face repository, which ships it");
+        }
+        if (maxLength < 4) {
+            throw new IllegalArgumentException("max length " + maxLength + " is too small for a pair with special tokens");
+        }
+        int padId = padIdOverride != null ? padIdOverride : PadToken.resolve(home, file);
+        HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(file)
+                .optAddSpecialTokens(true)
+                .optPadding(false)
+                .optMaxLength(maxLength)
+                .optTruncation(true);
+        switch (truncation) {
+            case ONLY_FIRST -> builder.optTruncateFirstOnly();
+            case ONLY_SECOND -> builder.optTruncateSecondOnly();
+            case LONGEST_FIRST -> { }
+        }
+        try {
+            return new PairTokenizer(builder.build(), maxLength, truncation, padId);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load tokenizer " + file, e);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public EncodedPair encode(String premise, String hypothesis) {
+        return toPair(tokenizer.encode(premise, hypothesis));
+    }
+
+    /** Encodes many pairs in one native call (the Rust tokenizer parallelises it). */
+    public List<EncodedPair> encodeAll(List<String> premises, List<String> hypotheses) {
+        if (premises.size() != hypotheses.size()) {
+            throw new IllegalArgumentException(premises.size() + " premises but " + hypotheses.size() + " hypotheses");
+        }
+        if (premises.isEmpty()) {
+            return List.of();
+        }
+        Encoding[] encodings = tokenizer.batchEncode(new PairList<>(premises, hypotheses));
+        List<EncodedPair> out = new ArrayList<>(encodings.length);
+        for (Encoding e : encodings) {
+            out.add(toPair(e));
+        }
+        return out;
+    }
+
+    /** Pads to the longest pair of the batch (dynamic padding) with the model's pad id. */
+    public PaddedBatch pad(List<EncodedPair> pairs) {
+        return pad(pairs, 0);
+    }
+
+    /** Pads to {@code max(longest, minLength)}: {@code minLength = maxLength()} reproduces fixed-length padding. */
+    public PaddedBatch pad(List<EncodedPair> pairs, int minLength) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("cannot pad an empty batch");
+        }
+        int len = minLength;
+        for (EncodedPair p : pairs) {
+            len = Math.max(len, p.length());
+        }
+        int n = pairs.size();
+        long[] ids = new long[n * len];
+        long[] mask = new long[n * len];
+        long[] types = new long[n * len];
+        int[] lengths = new int[n];
+        Arrays.fill(ids, padId);
+        for (int i = 0; i < n; i++) {
+            EncodedPair p = pairs.get(i);
+            System.arraycopy(p.inputIds(), 0, ids, i * len, p.length());
+            System.arraycopy(p.typeIds(), 0, types, i * len, p.length());
+            Arrays.fill(mask, i * len, i * len + p.length(), 1L);
+            lengths[i] = p.length();
+        }
+        return new PaddedBatch(n, len, ids, mask, types, lengths);
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public Truncation truncation() {
+        return truncation;
+    }
+
+    public int padId() {
+        return padId;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    private static EncodedPair toPair(Encoding e) {
+        return new EncodedPair(e.getIds(), e.getTypeIds(), e.exceedMaxLength());
+    }
+}
