@@ -1,0 +1,193 @@
+package io.nlistream.trainer.onnx;
+
+import static io.nlistream.trainer.onnx.GraphBuilder.attr;
+import static io.nlistream.trainer.onnx.GraphBuilder.attrInts;
+
+import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
+import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * DebertaV2ForSequenceClassification as transformers computes it in eval mode: embeddings (+ LayerNorm, × mask),
+ * disentangled attention (c2p and p2c over log-bucketed relative positions, keys shared with the content
+ * projections, scores over √(3·d)), layer-normed relative embeddings, the conv layer after layer 0, exact-GELU
+ * feed-forward, pooler (first token → dense → act) and classifier. Every value is read from config.json.
+ */
+public final class DebertaV2Exporter implements ArchitectureExporter {
+    /** Distances the relative-position tables cover at least; longer inputs than max_position need this much. */
+    private static final int MIN_SPAN = 512;
+
+    @Override
+    public String architecture() {
+        return "deberta-v2";
+    }
+
+    @Override
+    public ModelProto export(HfConfig c, Weights w, Precision precision) {
+        GraphBuilder g = new GraphBuilder("deberta-v2");
+        Ops ops = new Ops(g, precision);
+        ArchitectureExporter.declareInputs(g);
+        int hidden = c.integer("hidden_size");
+        int heads = c.integer("num_attention_heads");
+        int layers = c.integer("num_hidden_layers");
+        float eps = c.number("layer_norm_eps");
+        String act = c.string("hidden_act");
+        boolean relative = c.bool("relative_attention", false);
+        List<String> posAtt = relative ? c.list("pos_att_type").stream().map(s -> s.toLowerCase(Locale.ROOT)).toList() : List.of();
+        for (String p : posAtt) {
+            if (!p.equals("c2p") && !p.equals("p2c")) {
+                throw new IllegalArgumentException(c + ": pos_att_type '" + p + "' is not supported (c2p, p2c are)");
+            }
+        }
+        if (relative && !c.bool("share_att_key", false)) {
+            throw new IllegalArgumentException(c + ": share_att_key=false is not supported by the ONNX exporter"
+                    + " (camemberta and DeBERTa-v3 checkpoints share keys)");
+        }
+        int headSize = hidden / heads;
+
+        String ids = INPUT_IDS;
+        String maskF = ops.cast(ATTENTION_MASK, DataType.FLOAT);
+        String maskB = ops.cast(ATTENTION_MASK, DataType.BOOL);
+        String maskCol = g.op("Unsqueeze", maskF, g.ints(-1)); // [B, L, 1]
+        String shape = g.op("Shape", ids);
+        String seqLen = g.op("Gather", shape, g.scalar(1L));
+
+        g.scope("embeddings.");
+        String p = "deberta.embeddings.";
+        String x = ops.embedding(ids, p + "word_embeddings.weight", w.get(p + "word_embeddings.weight"));
+        if (c.bool("position_biased_input", true)) {
+            String positions = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
+            x = ops.add(x, ops.embedding(positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
+        }
+        if (c.integer("type_vocab_size", 0) > 0) {
+            x = ops.add(x, g.floats(p + "token_type_embeddings.weight", w.get(p + "token_type_embeddings.weight").rows(0, 1)));
+        }
+        int embeddingSize = c.integer("embedding_size", hidden);
+        if (embeddingSize != hidden) {
+            x = ops.linear(x, p + "embed_proj", w.get(p + "embed_proj.weight"), null);
+        }
+        x = ops.layerNorm(x, p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
+        x = ops.mul(x, maskCol);
+
+        g.scope("encoder.");
+        // [B, 1, L, L]: a query row and a key column both have to be real tokens (transformers' get_attention_mask).
+        String keep = g.op("And", g.op("Unsqueeze", maskB, g.ints(1, 2)), g.op("Unsqueeze", maskB, g.ints(1, 3)));
+        Relative rel = relative ? relative(c, w, ops, shape, seqLen, heads, headSize, eps) : null;
+
+        String layerInput = x;
+        for (int i = 0; i < layers; i++) {
+            g.scope("layer." + i + ".");
+            String l = "deberta.encoder.layer." + i + ".";
+            String attn = attention(ops, w, l + "attention.self.", layerInput, keep, rel, posAtt, heads, headSize);
+            attn = ops.linear(attn, l + "attention.output.dense", w.get(l + "attention.output.dense.weight"), w.get(l + "attention.output.dense.bias"));
+            attn = ops.layerNorm(ops.add(attn, layerInput), l + "attention.output.LayerNorm",
+                    w.get(l + "attention.output.LayerNorm.weight"), w.get(l + "attention.output.LayerNorm.bias"), eps);
+            String mid = ops.activation(ops.linear(attn, l + "intermediate.dense", w.get(l + "intermediate.dense.weight"), w.get(l + "intermediate.dense.bias")), act);
+            String out = ops.linear(mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
+            out = ops.layerNorm(ops.add(out, attn), l + "output.LayerNorm", w.get(l + "output.LayerNorm.weight"), w.get(l + "output.LayerNorm.bias"), eps);
+            if (i == 0 && c.integer("conv_kernel_size", 0) > 0) {
+                out = conv(c, w, ops, layerInput, out, maskCol, eps);
+            }
+            layerInput = out;
+        }
+
+        g.scope("head.");
+        String first = g.op("Gather", layerInput, g.scalar(0L), attr("axis", 1L)); // [B, H]
+        String pooled = ops.activation(ops.linear(first, "pooler.dense", w.get("pooler.dense.weight"), w.get("pooler.dense.bias")),
+                c.string("pooler_hidden_act", "gelu"));
+        Tensor classifier = requireClassifier(w, "classifier.weight");
+        String logits = ops.linear(pooled, "classifier", classifier, w.get("classifier.bias"));
+        ArchitectureExporter.declareOutputs(ops, logits, classifier.dim(0));
+        return g.model("1", "DebertaV2ForSequenceClassification exported by nli-stream (" + precision.id() + ")");
+    }
+
+    static Tensor requireClassifier(Weights w, String name) {
+        if (!w.has(name)) {
+            throw new IllegalArgumentException(w.source() + " has no classification head ('" + name + "'): it is a"
+                    + " base checkpoint; fine-tune it first (nli-trainer train) or export a checkpoint trained for NLI");
+        }
+        return w.get(name);
+    }
+
+    /** The per-model values every layer's disentangled attention reads. */
+    private record Relative(String relEmbeddings, String c2pIndex, String p2cIndex) {}
+
+    private static Relative relative(HfConfig c, Weights w, Ops ops, String shape, String seqLen, int heads, int headSize, float eps) {
+        GraphBuilder g = ops.graph();
+        int maxPosition = c.integer("max_position_embeddings");
+        int maxRelative = c.integer("max_relative_positions", -1);
+        if (maxRelative < 1) {
+            maxRelative = maxPosition;
+        }
+        int buckets = c.integer("position_buckets", -1);
+        int attSpan = buckets > 0 ? buckets : maxRelative;
+        int span = Math.max(MIN_SPAN, maxPosition);
+
+        // distance[q, k] = q − k, shifted to index the tables.
+        String range = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
+        String distance = g.op("Sub", g.op("Unsqueeze", range, g.ints(1)), g.op("Unsqueeze", range, g.ints(0)));
+        distance = g.op("Add", distance, g.scalar((long) span - 1));
+        String c2pTable = g.longs("c2p_position_table", new long[] {2L * span - 1},
+                RelativePositions.table(span, 1, buckets, maxRelative, attSpan));
+        String p2cTable = g.longs("p2c_position_table", new long[] {2L * span - 1},
+                RelativePositions.table(span, -1, buckets, maxRelative, attSpan));
+        // Expanded once to [B, H, L, L] for GatherElements and shared by every layer.
+        String bhll = g.op("Concat", List.of(g.op("Gather", shape, g.ints(0)), g.ints(heads),
+                g.op("Gather", shape, g.ints(1)), g.op("Gather", shape, g.ints(1))), attr("axis", 0L));
+        String c2p = g.op("Expand", g.op("Gather", c2pTable, distance), bhll);
+        String p2c = g.op("Expand", g.op("Gather", p2cTable, distance), bhll);
+
+        Tensor table = w.get("deberta.encoder.rel_embeddings.weight").rows(0, 2 * attSpan);
+        String relEmb = g.floats("deberta.encoder.rel_embeddings.weight", table);
+        if (c.string("norm_rel_ebd", "none").toLowerCase(Locale.ROOT).contains("layer_norm")) {
+            relEmb = ops.layerNorm(relEmb, "deberta.encoder.LayerNorm", w.get("deberta.encoder.LayerNorm.weight"),
+                    w.get("deberta.encoder.LayerNorm.bias"), eps);
+        }
+        return new Relative(relEmb, c2p, p2c);
+    }
+
+    private static String attention(Ops ops, Weights w, String p, String x, String keep, Relative rel, List<String> posAtt,
+            int heads, int headSize) {
+        GraphBuilder g = ops.graph();
+        Tensor qw = w.get(p + "query_proj.weight");
+        Tensor qb = w.get(p + "query_proj.bias");
+        Tensor kw = w.get(p + "key_proj.weight");
+        Tensor kb = w.get(p + "key_proj.bias");
+        String q = ops.splitHeads(ops.linear(x, p + "query_proj", qw, qb), heads, headSize);
+        String k = ops.splitHeads(ops.linear(x, p + "key_proj", kw, kb), heads, headSize);
+        String v = ops.splitHeads(ops.linear(x, p + "value_proj", w.get(p + "value_proj.weight"), w.get(p + "value_proj.bias")), heads, headSize);
+        String inverseScale = g.scalar((float) (1 / Math.sqrt(headSize * (1.0 + posAtt.size()))));
+        // transformers divides the keys (content and p2c) and the c2p scores by the scale.
+        String ks = ops.mul(k, inverseScale);
+        String scores = ops.matmul(q, ops.transpose(ks, 0, 1, 3, 2));
+        if (posAtt.contains("c2p")) {
+            // Shared keys: the positions go through the content key projection. [2S, H·d] → [H, d, 2S]
+            String posKey = ops.transpose(ops.reshape(ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), -1, heads, headSize), 1, 2, 0);
+            String c2p = g.op("GatherElements", ops.matmul(q, posKey), rel.c2pIndex(), attr("axis", 3L));
+            scores = ops.add(scores, ops.mul(c2p, inverseScale));
+        }
+        if (posAtt.contains("p2c")) {
+            String posQuery = ops.transpose(ops.reshape(ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), -1, heads, headSize), 1, 2, 0);
+            String p2c = g.op("GatherElements", ops.matmul(ks, posQuery), rel.p2cIndex(), attr("axis", 3L));
+            scores = ops.add(scores, ops.transpose(p2c, 0, 1, 3, 2));
+        }
+        return ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
+    }
+
+    /** transformers' ConvLayer: conv over the layer-0 input, masked, activated, added to layer 0's output, normed, masked. */
+    private static String conv(HfConfig c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
+        GraphBuilder g = ops.graph();
+        g.scope("conv.");
+        String p = "deberta.encoder.conv.";
+        int kernel = c.integer("conv_kernel_size");
+        long pad = (kernel - 1) / 2;
+        String y = g.op("Conv", List.of(ops.transpose(input, 0, 2, 1), g.floats(p + "conv.weight", w.get(p + "conv.weight")),
+                        g.floats(p + "conv.bias", w.get(p + "conv.bias"))),
+                attr("group", (long) c.integer("conv_groups", 1)), attrInts("pads", pad, pad), attrInts("kernel_shape", kernel));
+        y = ops.mul(ops.transpose(y, 0, 2, 1), maskCol);
+        y = ops.activation(y, c.string("conv_act", "tanh"));
+        String out = ops.layerNorm(ops.add(residual, y), p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
+        return ops.mul(out, maskCol);
+    }
+}

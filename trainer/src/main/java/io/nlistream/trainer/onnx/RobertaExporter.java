@@ -1,0 +1,74 @@
+package io.nlistream.trainer.onnx;
+
+import static io.nlistream.trainer.onnx.GraphBuilder.attr;
+
+import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
+import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
+
+/**
+ * RobertaForSequenceClassification / CamembertForSequenceClassification (model_type roberta, camembert,
+ * xlm-roberta): absolute positions counted over non-pad tokens from padding_idx + 1, token type 0, post-norm
+ * layers, head dense → tanh → out_proj on the first token.
+ */
+public final class RobertaExporter implements ArchitectureExporter {
+    @Override
+    public String architecture() {
+        return "roberta";
+    }
+
+    @Override
+    public ModelProto export(HfConfig c, Weights w, Precision precision) {
+        GraphBuilder g = new GraphBuilder("roberta");
+        Ops ops = new Ops(g, precision);
+        ArchitectureExporter.declareInputs(g);
+        int hidden = c.integer("hidden_size");
+        int heads = c.integer("num_attention_heads");
+        int layers = c.integer("num_hidden_layers");
+        float eps = c.number("layer_norm_eps");
+        String act = c.string("hidden_act");
+        long pad = c.integer("pad_token_id");
+        int headSize = hidden / heads;
+        String prefix = w.has("roberta.embeddings.word_embeddings.weight") ? "roberta." : "camembert.";
+
+        g.scope("embeddings.");
+        String p = prefix + "embeddings.";
+        String ids = INPUT_IDS;
+        // transformers' create_position_ids_from_input_ids: cumsum over non-pad tokens, offset by padding_idx.
+        String notPad = ops.cast(g.op("Not", g.op("Equal", ids, g.scalar(pad))), DataType.INT64);
+        String positions = g.op("Add", g.op("Mul", g.op("CumSum", notPad, g.scalar(1L)), notPad), g.scalar(pad));
+        String x = ops.embedding(ids, p + "word_embeddings.weight", w.get(p + "word_embeddings.weight"));
+        x = ops.add(x, ops.embedding(positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
+        if (w.has(p + "token_type_embeddings.weight")) {
+            x = ops.add(x, g.floats(p + "token_type_embeddings.weight", w.get(p + "token_type_embeddings.weight").rows(0, 1)));
+        }
+        x = ops.layerNorm(x, p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
+
+        // [B, 1, 1, L]: padded keys are masked; padded query rows are computed and ignored.
+        String keep = g.op("Unsqueeze", ops.cast(ATTENTION_MASK, DataType.BOOL), g.ints(1, 2));
+        String inverseScale = g.scalar((float) (1 / Math.sqrt(headSize)));
+        for (int i = 0; i < layers; i++) {
+            g.scope("layer." + i + ".");
+            String l = prefix + "encoder.layer." + i + ".";
+            String s = l + "attention.self.";
+            String q = ops.splitHeads(ops.linear(x, s + "query", w.get(s + "query.weight"), w.get(s + "query.bias")), heads, headSize);
+            String k = ops.splitHeads(ops.linear(x, s + "key", w.get(s + "key.weight"), w.get(s + "key.bias")), heads, headSize);
+            String v = ops.splitHeads(ops.linear(x, s + "value", w.get(s + "value.weight"), w.get(s + "value.bias")), heads, headSize);
+            String scores = ops.mul(ops.matmul(q, ops.transpose(k, 0, 1, 3, 2)), inverseScale);
+            String ctx = ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
+            String attn = ops.linear(ctx, l + "attention.output.dense", w.get(l + "attention.output.dense.weight"), w.get(l + "attention.output.dense.bias"));
+            attn = ops.layerNorm(ops.add(attn, x), l + "attention.output.LayerNorm",
+                    w.get(l + "attention.output.LayerNorm.weight"), w.get(l + "attention.output.LayerNorm.bias"), eps);
+            String mid = ops.activation(ops.linear(attn, l + "intermediate.dense", w.get(l + "intermediate.dense.weight"), w.get(l + "intermediate.dense.bias")), act);
+            String out = ops.linear(mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
+            x = ops.layerNorm(ops.add(out, attn), l + "output.LayerNorm", w.get(l + "output.LayerNorm.weight"), w.get(l + "output.LayerNorm.bias"), eps);
+        }
+
+        g.scope("head.");
+        String first = g.op("Gather", x, g.scalar(0L), attr("axis", 1L));
+        String dense = g.op("Tanh", ops.linear(first, "classifier.dense", w.get("classifier.dense.weight"), w.get("classifier.dense.bias")));
+        Tensor out = DebertaV2Exporter.requireClassifier(w, "classifier.out_proj.weight");
+        String logits = ops.linear(dense, "classifier.out_proj", out, w.get("classifier.out_proj.bias"));
+        ArchitectureExporter.declareOutputs(ops, logits, out.dim(0));
+        return g.model("1", "RobertaForSequenceClassification exported by nli-stream (" + precision.id() + ")");
+    }
+}
