@@ -6,9 +6,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** Picks the exporter for a checkpoint's model_type and reads its weights. */
-public final class OnnxExporter {
-    private OnnxExporter() {}
+/** A checkpoint ready to export: its config, its weights (with the adapter merged in) and its architecture. */
+public record OnnxExporter(HfConfig config, Weights weights, ArchitectureExporter architecture, LoraMerge.Summary merge) {
+
+    /** Reads {@code modelDir} and, when {@code adapterDir} is not null, merges that PEFT LoRA adapter into it. */
+    public static OnnxExporter load(Path modelDir, Path adapterDir) throws IOException {
+        HfConfig config = HfConfig.read(modelDir);
+        ArchitectureExporter architecture = forConfig(config);
+        Weights weights = readWeights(modelDir);
+        LoraMerge.Summary merge = adapterDir == null ? null : LoraMerge.merge(weights, adapterDir);
+        return new OnnxExporter(config, weights, architecture, merge);
+    }
+
+    public ModelProto export(Precision precision) {
+        return architecture.export(config, weights, precision);
+    }
+
+    /** Exports a checkpoint directory as-is (no adapter). */
+    public static ModelProto export(Path modelDir, Precision precision) throws IOException {
+        return load(modelDir, null).export(precision);
+    }
 
     public static ArchitectureExporter forConfig(HfConfig config) {
         return switch (config.modelType().toLowerCase(Locale.ROOT)) {
@@ -27,11 +44,5 @@ public final class OnnxExporter {
                     + " safetensors checkpoints (convert pytorch_model.bin with nli-trainer first)");
         }
         return new Weights(file.toString(), Safetensors.readFloats(file));
-    }
-
-    /** Exports a checkpoint directory as-is (no adapter) at the given precision. */
-    public static ModelProto export(Path modelDir, Precision precision) throws IOException {
-        HfConfig config = HfConfig.read(modelDir);
-        return forConfig(config).export(config, readWeights(modelDir), precision);
     }
 }
