@@ -1,0 +1,463 @@
+package io.nlistream.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.nlistream.trainer.checkpoint.DebertaV2Config;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers' {@code DebertaV2ForSequenceClassification} (CamemBERTa, DeBERTa-v3) as DJL blocks whose module tree and
+ * parameter names are the checkpoint's: {@code deberta.embeddings}, {@code deberta.encoder} (layers with disentangled
+ * attention, {@code rel_embeddings}, {@code LayerNorm}, {@code conv}), {@code pooler.dense}, {@code classifier}.
+ * Attention runs on (batch, heads, length, head_dim) tensors; relative-position gather indices are cached per length.
+ */
+public final class DebertaV2ForSequenceClassification extends SequenceClassifier {
+    private final DebertaV2Config config;
+
+    public DebertaV2ForSequenceClassification(DebertaV2Config config) {
+        this.config = config;
+        module("deberta", new DebertaV2Model(config));
+        module("pooler", new ContextPooler(config));
+        module("classifier", new HfLinear(config.poolerHiddenSize(), config.numLabels(), true));
+    }
+
+    @Override
+    public DebertaV2Config config() {
+        return config;
+    }
+
+    @Override
+    public ClassifierOutput classify(ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training,
+            boolean hiddenStates) {
+        checkInputs(inputIds, attentionMask);
+        List<NDArray> states = new ArrayList<>();
+        NDArray last = ((DebertaV2Model) child("deberta")).encode(ps, inputIds, attentionMask, training, states);
+        NDArray pooled = ((ContextPooler) child("pooler")).pool(ps, last, training);
+        NDArray logits = call("classifier", ps, Dropouts.apply(pooled, config.clsDropout(), training), training);
+        return new ClassifierOutput(logits, hiddenStates ? states : List.of());
+    }
+
+    /** {@code DebertaV2Model}: embeddings then the relative-attention encoder. */
+    static final class DebertaV2Model extends HfModule {
+        DebertaV2Model(DebertaV2Config c) {
+            module("embeddings", new Embeddings(c));
+            module("encoder", new Encoder(c));
+        }
+
+        /** The last hidden state; every hidden state is appended to {@code states}. */
+        NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
+            NDArray embedded = ((Embeddings) child("embeddings")).embed(ps, ids, mask, training);
+            return ((Encoder) child("encoder")).encode(ps, embedded, mask, training, states);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(encode(ps, in.get(0), in.get(1), training, new ArrayList<>()));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return child("encoder").getOutputShapes(child("embeddings").getOutputShapes(in));
+        }
+    }
+
+    /** {@code DebertaV2Embeddings}: word (+ absolute position, + token type) embeddings, LayerNorm, padding zeroed. */
+    static final class Embeddings extends HfModule {
+        private final DebertaV2Config c;
+
+        Embeddings(DebertaV2Config c) {
+            this.c = c;
+            module("word_embeddings", new HfEmbedding(c.vocabSize(), c.embeddingSize()));
+            if (c.positionBiasedInput()) {
+                module("position_embeddings", new HfEmbedding(c.maxPositionEmbeddings(), c.embeddingSize()));
+            }
+            if (c.typeVocabSize() > 0) {
+                module("token_type_embeddings", new HfEmbedding(c.typeVocabSize(), c.embeddingSize()));
+            }
+            if (c.embeddingSize() != c.hiddenSize()) {
+                module("embed_proj", new HfLinear(c.embeddingSize(), c.hiddenSize(), false));
+            }
+            module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
+        }
+
+        NDArray embed(ParameterStore ps, NDArray ids, NDArray mask, boolean training) {
+            NDArray x = call("word_embeddings", ps, ids, training);
+            if (c.positionBiasedInput()) {
+                long length = ids.getShape().get(1);
+                NDArray positions = ids.getManager().arange(0L, length, 1L, DataType.INT64).reshape(1, length);
+                x = x.add(call("position_embeddings", ps, positions, training));
+            }
+            if (c.typeVocabSize() > 0) {
+                x = x.add(call("token_type_embeddings", ps, ids.zerosLike(), training));
+            }
+            if (c.embeddingSize() != c.hiddenSize()) {
+                x = call("embed_proj", ps, x, training);
+            }
+            x = call("LayerNorm", ps, x, training);
+            x = x.mul(mask.expandDims(2).toType(x.getDataType(), false));
+            return Dropouts.apply(x, c.hiddenDropoutProb(), training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(embed(ps, in.get(0), in.get(1), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0].add(c.hiddenSize())};
+        }
+    }
+
+    /** {@code DebertaV2Encoder}: layers sharing one (layer-normed) relative embedding table; conv after layer 0. */
+    static final class Encoder extends HfModule {
+        private final DebertaV2Config c;
+        private RelativePositions positions;
+
+        Encoder(DebertaV2Config c) {
+            this.c = c;
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.numHiddenLayers(); i++) {
+                layers.add(new Layer(c));
+            }
+            module("layer", new ModuleList<>(layers));
+            if (c.relativeAttention()) {
+                module("rel_embeddings", new HfEmbedding(c.relEmbeddingRows(), c.hiddenSize()));
+                if (c.normRelEmbeddings()) {
+                    module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
+                }
+            }
+            if (c.convKernelSize() > 0) {
+                module("conv", new ConvLayer(c));
+            }
+        }
+
+        NDArray encode(ParameterStore ps, NDArray hidden, NDArray mask, boolean training, List<NDArray> states) {
+            NDManager m = hidden.getManager();
+            // pairwise mask (batch, 1, query, key): a token attends to another when both are real tokens
+            // pairwise mask as an additive bias (batch, 1, query, key): 0 where both tokens are real, the float minimum
+            // elsewhere; adding it equals transformers' masked_fill(finfo.min) exactly in float32
+            NDArray tokens = mask.toType(DataType.FLOAT32, false);
+            NDArray pairBias = tokens.expandDims(1).expandDims(2).mul(tokens.expandDims(1).expandDims(3))
+                    .neg().add(1f).mul(-Float.MAX_VALUE);
+            Relative rel = null;
+            if (c.relativeAttention() && (c.c2p() || c.p2c())) {
+                HfEmbedding table = (HfEmbedding) child("rel_embeddings");
+                NDArray relEmb = value(ps, table.weight(), hidden, training).get(new NDIndex("0:{}", c.relativeSpan() * 2));
+                relEmb.attach(m); // a slice of a parameter would otherwise live as long as the parameters
+                if (c.normRelEmbeddings()) {
+                    relEmb = call("LayerNorm", ps, relEmb, training);
+                }
+                RelativePositions.Indices idx = positions(relEmb).forLength(hidden.getShape().get(1));
+                rel = new Relative(relEmb, idx);
+            }
+            states.add(hidden);
+            NDArray x = hidden;
+            ModuleList<Layer> layers = (ModuleList<Layer>) child("layer");
+            for (int i = 0; i < layers.size(); i++) {
+                x = layers.get(i).apply(ps, x, pairBias, rel, training);
+                if (i == 0 && c.convKernelSize() > 0) {
+                    x = ((ConvLayer) child("conv")).apply(ps, hidden, x, mask, training);
+                }
+                states.add(x);
+            }
+            return x;
+        }
+
+        private synchronized RelativePositions positions(NDArray like) {
+            if (positions == null) {
+                HfEmbedding table = (HfEmbedding) child("rel_embeddings");
+                positions = new RelativePositions(table.weight().getArray().getManager(), c.positionBuckets(),
+                        c.effectiveMaxRelativePositions(), c.relativeSpan());
+            }
+            return positions;
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(encode(ps, in.get(0), in.get(1), training, new ArrayList<>()));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** The relative embeddings (2·span, hidden) and gather indices a forward pass shares across layers. */
+    record Relative(NDArray embeddings, RelativePositions.Indices indices) {}
+
+    /** {@code DebertaV2Layer}: attention, intermediate (dense + act), output (dense, dropout, residual LayerNorm). */
+    static final class Layer extends HfModule {
+        private final DebertaV2Config c;
+
+        Layer(DebertaV2Config c) {
+            this.c = c;
+            module("attention", new Attention(c));
+            module("intermediate", new Intermediate(c));
+            module("output", new Output(c, c.intermediateSize()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
+            NDArray attended = ((Attention) child("attention")).apply(ps, x, pairBias, rel, training);
+            NDArray inter = call("intermediate", ps, attended, training);
+            return ((Output) child("output")).apply(ps, inter, attended, training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), null, training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** {@code DebertaV2Attention}: self-attention then {@code output} (dense, dropout, residual LayerNorm). */
+    static final class Attention extends HfModule {
+        Attention(DebertaV2Config c) {
+            module("self", new DisentangledSelfAttention(c));
+            module("output", new Output(c, c.hiddenSize()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
+            NDArray context = ((DisentangledSelfAttention) child("self")).apply(ps, x, pairBias, rel, training);
+            return ((Output) child("output")).apply(ps, context, x, training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), null, training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /**
+     * {@code DisentangledSelfAttention}: content→content scores plus content→position (c2p) and position→content (p2c)
+     * scores against the relative embeddings projected by the same (shared) key/query projections, all over
+     * sqrt(head_dim · (1 + number of relative terms)). Fully masked rows (padding queries) get uniform weights, as in
+     * transformers 5 (masked_fill with the float minimum, then softmax, without re-zeroing).
+     */
+    static final class DisentangledSelfAttention extends HfModule {
+        private final DebertaV2Config c;
+        private final int heads;
+        private final int headSize;
+        private final float scale;
+
+        DisentangledSelfAttention(DebertaV2Config c) {
+            this.c = c;
+            this.heads = c.numAttentionHeads();
+            this.headSize = c.attentionHeadSize();
+            int allHead = heads * headSize;
+            module("query_proj", new HfLinear(c.hiddenSize(), allHead, true));
+            module("key_proj", new HfLinear(c.hiddenSize(), allHead, true));
+            module("value_proj", new HfLinear(c.hiddenSize(), allHead, true));
+            if (c.relativeAttention() && !c.shareAttKey()) {
+                if (c.c2p()) {
+                    module("pos_key_proj", new HfLinear(c.hiddenSize(), allHead, true));
+                }
+                if (c.p2c()) {
+                    module("pos_query_proj", new HfLinear(c.hiddenSize(), allHead, true));
+                }
+            }
+            int factor = 1 + (c.relativeAttention() ? (c.c2p() ? 1 : 0) + (c.p2c() ? 1 : 0) : 0);
+            this.scale = (float) Math.sqrt((float) (headSize * factor));
+        }
+
+        /** (batch, length, heads·dim) → (batch, heads, length, dim) */
+        private NDArray heads(NDArray x) {
+            Shape s = x.getShape();
+            return x.reshape(s.get(0), s.get(1), heads, headSize).transpose(0, 2, 1, 3);
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
+            NDArray q = heads(call("query_proj", ps, x, training));
+            NDArray k = heads(call("key_proj", ps, x, training));
+            NDArray v = heads(call("value_proj", ps, x, training));
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2).div(scale));
+            if (rel != null) {
+                scores = scores.add(relativeScores(ps, q, k, rel, training));
+            }
+            NDArray probs = Dropouts.apply(scores.add(pairBias).softmax(-1), c.attentionProbsDropoutProb(), training);
+            NDArray context = probs.matMul(v).transpose(0, 2, 1, 3);
+            Shape s = x.getShape();
+            return context.reshape(s.get(0), s.get(1), (long) heads * headSize);
+        }
+
+        private NDArray relativeScores(ParameterStore ps, NDArray q, NDArray k, Relative rel, boolean training) {
+            NDArray emb = rel.embeddings().expandDims(0);
+            emb = Dropouts.apply(emb, c.hiddenDropoutProb(), training);
+            Shape scoreShape = new Shape(q.getShape().get(0), heads, q.getShape().get(2), k.getShape().get(2));
+            NDArray score = null;
+            if (c.c2p()) {
+                NDArray posKey = heads(call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training));
+                NDArray c2p = q.matMul(posKey.transpose(0, 1, 3, 2))
+                        .gather(rel.indices().c2p().broadcast(scoreShape), -1);
+                score = c2p.div(scale);
+            }
+            if (c.p2c()) {
+                NDArray posQuery = heads(call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training));
+                NDArray p2c = k.matMul(posQuery.transpose(0, 1, 3, 2))
+                        .gather(rel.indices().p2c().broadcast(scoreShape), -1)
+                        .transpose(0, 1, 3, 2);
+                score = score == null ? p2c.div(scale) : score.add(p2c.div(scale));
+            }
+            return score;
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), null, training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** {@code DebertaV2Intermediate}: dense then the hidden activation. */
+    static final class Intermediate extends HfModule {
+        private final String act;
+
+        Intermediate(DebertaV2Config c) {
+            this.act = c.hiddenAct();
+            module("dense", new HfLinear(c.hiddenSize(), c.intermediateSize(), true));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(Activations.apply(act, call("dense", ps, in.singletonOrThrow(), training)));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return child("dense").getOutputShapes(in);
+        }
+    }
+
+    /** {@code DebertaV2SelfOutput} / {@code DebertaV2Output}: dense, dropout, LayerNorm of the residual sum. */
+    static final class Output extends HfModule {
+        private final float dropout;
+
+        Output(DebertaV2Config c, int inFeatures) {
+            this.dropout = c.hiddenDropoutProb();
+            module("dense", new HfLinear(inFeatures, c.hiddenSize(), true));
+            module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray residual, boolean training) {
+            NDArray h = Dropouts.apply(call("dense", ps, x, training), dropout, training);
+            return call("LayerNorm", ps, h.add(residual), training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[1]};
+        }
+    }
+
+    /**
+     * {@code ConvLayer}: a 1-D convolution over the embeddings output whose result (padding zeroed, activation) is added
+     * to layer 0's output and layer-normed, then padding positions are zeroed.
+     */
+    static final class ConvLayer extends HfModule {
+        private final DebertaV2Config c;
+
+        ConvLayer(DebertaV2Config c) {
+            this.c = c;
+            module("conv", new Conv(c.hiddenSize(), c.convKernelSize(), c.convGroups()));
+            module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray hidden, NDArray residual, NDArray mask, boolean training) {
+            NDArray maskF = mask.expandDims(2).toType(hidden.getDataType(), false);
+            NDArray out = call("conv", ps, hidden.transpose(0, 2, 1), training).transpose(0, 2, 1);
+            out = Activations.apply(c.convAct(), Dropouts.apply(out.mul(maskF), c.hiddenDropoutProb(), training));
+            NDArray normed = call("LayerNorm", ps, residual.add(out), training);
+            return normed.mul(maskF);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), in.get(2), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[1]};
+        }
+    }
+
+    /** {@code nn.Conv1d(hidden, hidden, k, padding=(k-1)/2, groups)} on (batch, channels, length). */
+    static final class Conv extends HfModule {
+        private final int kernel;
+        private final int groups;
+        private final Parameter weight;
+        private final Parameter bias;
+
+        Conv(int channels, int kernel, int groups) {
+            this.kernel = kernel;
+            this.groups = groups;
+            this.weight = param("weight", new Shape(channels, channels / groups, kernel), Init.NORMAL);
+            this.bias = param("bias", new Shape(channels), Init.ZEROS);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            NDArray x = in.singletonOrThrow();
+            return Conv1d.conv1d(x, value(ps, weight, x, training), value(ps, bias, x, training), new Shape(1),
+                    new Shape((kernel - 1) / 2), new Shape(1), groups);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** {@code ContextPooler}: the first token, dropout, dense, pooler activation. */
+    static final class ContextPooler extends HfModule {
+        private final DebertaV2Config c;
+
+        ContextPooler(DebertaV2Config c) {
+            this.c = c;
+            module("dense", new HfLinear(c.poolerHiddenSize(), c.poolerHiddenSize(), true));
+        }
+
+        NDArray pool(ParameterStore ps, NDArray hidden, boolean training) {
+            NDArray first = Dropouts.apply(hidden.get(new NDIndex(":, 0, :")), c.poolerDropout(), training);
+            return Activations.apply(c.poolerHiddenAct(), call("dense", ps, first, training));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(pool(ps, in.singletonOrThrow(), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {new Shape(in[0].get(0), c.poolerHiddenSize())};
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.nlistream.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** {@code nn.Linear}: {@code y = x·Wᵀ + b} with {@code weight} of shape (out, in), as PyTorch stores it. */
+public final class HfLinear extends HfModule {
+    private final int inFeatures;
+    private final int outFeatures;
+    private final Parameter weight;
+    private final Parameter bias;
+
+    public HfLinear(int inFeatures, int outFeatures, boolean bias) {
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
+        this.weight = param("weight", new Shape(outFeatures, inFeatures), Init.NORMAL);
+        this.bias = bias ? param("bias", new Shape(outFeatures), Init.ZEROS) : null;
+    }
+
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    public int outFeatures() {
+        return outFeatures;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias parameter, or null for a linear without bias. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray w = value(ps, weight, x, training);
+        NDArray b = bias == null ? null : value(ps, bias, x, training);
+        return Linear.linear(x, w, b);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0].slice(0, inputShapes[0].dimension() - 1).add(outFeatures)};
+    }
+}

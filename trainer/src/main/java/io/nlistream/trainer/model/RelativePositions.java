@@ -1,0 +1,67 @@
+package io.nlistream.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * DeBERTa's relative positions as gather indices into the relative embeddings, per sequence length, computed once with
+ * tensor ops (float32, as transformers' {@code make_log_bucket_position} computes them) and cached: every layer and
+ * every batch of the same length reuses them.
+ */
+final class RelativePositions implements AutoCloseable {
+    /** Indices (length, length) into the 2·span relative rows for content→position and position→content. */
+    record Indices(NDArray c2p, NDArray p2c) {}
+
+    private final int buckets;
+    private final int maxPosition;
+    private final int span;
+    private final NDManager manager;
+    private final Map<Long, Indices> cache = new ConcurrentHashMap<>();
+
+    RelativePositions(NDManager parent, int buckets, int maxPosition, int span) {
+        this.manager = parent.newSubManager();
+        this.buckets = buckets;
+        this.maxPosition = maxPosition;
+        this.span = span;
+    }
+
+    Indices forLength(long length) {
+        return cache.computeIfAbsent(length, this::compute);
+    }
+
+    private Indices compute(long length) {
+        try (NDManager scratch = manager.newSubManager()) {
+            NDArray ids = scratch.arange(0L, length, 1L, DataType.INT64);
+            NDArray rel = ids.reshape(length, 1).sub(ids.reshape(1, length));
+            if (buckets > 0 && maxPosition > 0) {
+                rel = logBuckets(scratch, rel);
+            }
+            NDArray c2p = rel.add(span).clip(0, span * 2 - 1);
+            NDArray p2c = rel.neg().add(span).clip(0, span * 2 - 1);
+            c2p.attach(manager);
+            p2c.attach(manager);
+            return new Indices(c2p, p2c);
+        }
+    }
+
+    /** transformers' make_log_bucket_position: exact inside ±mid, log-spaced buckets beyond, in float32. */
+    private NDArray logBuckets(NDManager scratch, NDArray rel) {
+        int mid = buckets / 2;
+        NDArray sign = rel.sign().toType(DataType.FLOAT32, false);
+        NDArray inside = rel.lt(mid).logicalAnd(rel.gt(-mid));
+        NDArray absPos = NDArrays.where(inside, scratch.full(rel.getShape(), mid - 1L), rel.abs());
+        NDArray logMax = scratch.create((float) ((maxPosition - 1) / (double) mid)).log();
+        NDArray logPos = absPos.toType(DataType.FLOAT32, false).div(mid).log().div(logMax).mul(mid - 1).ceil().add(mid);
+        NDArray bucket = NDArrays.where(absPos.lte(mid), rel.toType(DataType.FLOAT32, false), logPos.mul(sign));
+        return bucket.toType(DataType.INT64, false);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,315 @@
+package io.nlistream.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.nlistream.trainer.checkpoint.RobertaConfig;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers' {@code RobertaForSequenceClassification} (= {@code CamembertForSequenceClassification}) as DJL blocks
+ * named like the checkpoint: {@code roberta.embeddings}, {@code roberta.encoder.layer.N} (query/key/value attention),
+ * and the head {@code classifier.dense} → tanh → {@code classifier.out_proj} on the first token. No pooler: the
+ * classification model has none.
+ */
+public final class RobertaForSequenceClassification extends SequenceClassifier {
+    private final RobertaConfig config;
+
+    public RobertaForSequenceClassification(RobertaConfig config) {
+        this.config = config;
+        module("roberta", new RobertaModel(config));
+        module("classifier", new ClassificationHead(config));
+    }
+
+    @Override
+    public RobertaConfig config() {
+        return config;
+    }
+
+    @Override
+    public ClassifierOutput classify(ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training,
+            boolean hiddenStates) {
+        checkInputs(inputIds, attentionMask);
+        List<NDArray> states = new ArrayList<>();
+        NDArray last = ((RobertaModel) child("roberta")).encode(ps, inputIds, attentionMask, training, states);
+        NDArray logits = ((ClassificationHead) child("classifier")).classify(ps, last, training);
+        return new ClassifierOutput(logits, hiddenStates ? states : List.of());
+    }
+
+    /** {@code RobertaModel} without pooler: embeddings then the encoder. */
+    static final class RobertaModel extends HfModule {
+        RobertaModel(RobertaConfig c) {
+            module("embeddings", new Embeddings(c));
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < c.numHiddenLayers(); i++) {
+                layers.add(new Layer(c));
+            }
+            module("encoder", new Encoder(layers));
+        }
+
+        NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
+            NDArray x = ((Embeddings) child("embeddings")).embed(ps, ids, training);
+            // additive key mask (batch, 1, 1, key): 0 for tokens, the float minimum for padding
+            NDArray keyBias = mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
+                    .expandDims(1).expandDims(1);
+            states.add(x);
+            ModuleList<Layer> layers = ((Encoder) child("encoder")).layers();
+            for (int i = 0; i < layers.size(); i++) {
+                x = layers.get(i).apply(ps, x, keyBias, training);
+                states.add(x);
+            }
+            return x;
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(encode(ps, in.get(0), in.get(1), training, new ArrayList<>()));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return child("embeddings").getOutputShapes(in);
+        }
+    }
+
+    /** {@code RobertaEncoder}: holds {@code layer}. */
+    static final class Encoder extends HfModule {
+        Encoder(List<Layer> layers) {
+            module("layer", new ModuleList<>(layers));
+        }
+
+        @SuppressWarnings("unchecked")
+        ModuleList<Layer> layers() {
+            return (ModuleList<Layer>) child("layer");
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            NDArray x = in.get(0);
+            NDArray keyBias = in.get(1);
+            ModuleList<Layer> layers = layers();
+            for (int i = 0; i < layers.size(); i++) {
+                x = layers.get(i).apply(ps, x, keyBias, training);
+            }
+            return new NDList(x);
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /**
+     * {@code RobertaEmbeddings}: word + token type (all 0) + absolute position embeddings, LayerNorm. Positions count
+     * real tokens from padding_idx + 1 and padding tokens keep position padding_idx
+     * ({@code create_position_ids_from_input_ids}).
+     */
+    static final class Embeddings extends HfModule {
+        private final RobertaConfig c;
+
+        Embeddings(RobertaConfig c) {
+            this.c = c;
+            module("word_embeddings", new HfEmbedding(c.vocabSize(), c.hiddenSize()));
+            module("position_embeddings", new HfEmbedding(c.maxPositionEmbeddings(), c.hiddenSize()));
+            module("token_type_embeddings", new HfEmbedding(c.typeVocabSize(), c.hiddenSize()));
+            module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
+        }
+
+        NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
+            long maxPosition = ids.getShape().get(1) + c.padTokenId();
+            if (maxPosition >= c.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("sequence length " + ids.getShape().get(1) + " exceeds the "
+                        + (c.maxPositionEmbeddings() - c.padTokenId() - 1) + " positions this model has"
+                        + " (max_position_embeddings " + c.maxPositionEmbeddings() + "); lower --max-length");
+            }
+            NDArray real = ids.neq(c.padTokenId()).toType(DataType.INT64, false);
+            NDArray positions = real.cumSum(1).mul(real).add(c.padTokenId());
+            NDArray x = call("word_embeddings", ps, ids, training)
+                    .add(call("token_type_embeddings", ps, ids.zerosLike(), training))
+                    .add(call("position_embeddings", ps, positions, training));
+            x = call("LayerNorm", ps, x, training);
+            return Dropouts.apply(x, c.hiddenDropoutProb(), training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(embed(ps, in.get(0), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0].add(c.hiddenSize())};
+        }
+    }
+
+    /** {@code RobertaLayer}: attention, intermediate, output. */
+    static final class Layer extends HfModule {
+        Layer(RobertaConfig c) {
+            module("attention", new Attention(c));
+            module("intermediate", new Intermediate(c));
+            module("output", new Output(c, c.intermediateSize()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
+            NDArray attended = ((Attention) child("attention")).apply(ps, x, keyBias, training);
+            NDArray inter = call("intermediate", ps, attended, training);
+            return ((Output) child("output")).apply(ps, inter, attended, training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** {@code RobertaAttention}: {@code self} then {@code output}. */
+    static final class Attention extends HfModule {
+        Attention(RobertaConfig c) {
+            module("self", new SelfAttention(c));
+            module("output", new Output(c, c.hiddenSize()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
+            NDArray context = ((SelfAttention) child("self")).apply(ps, x, keyBias, training);
+            return ((Output) child("output")).apply(ps, context, x, training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** {@code RobertaSelfAttention}: scaled dot-product attention over (batch, heads, length, head_dim). */
+    static final class SelfAttention extends HfModule {
+        private final RobertaConfig c;
+        private final int heads;
+        private final int headSize;
+        private final float scaling;
+
+        SelfAttention(RobertaConfig c) {
+            this.c = c;
+            this.heads = c.numAttentionHeads();
+            this.headSize = c.hiddenSize() / heads;
+            this.scaling = (float) Math.pow(headSize, -0.5);
+            module("query", new HfLinear(c.hiddenSize(), c.hiddenSize(), true));
+            module("key", new HfLinear(c.hiddenSize(), c.hiddenSize(), true));
+            module("value", new HfLinear(c.hiddenSize(), c.hiddenSize(), true));
+        }
+
+        private NDArray heads(NDArray x) {
+            Shape s = x.getShape();
+            return x.reshape(s.get(0), s.get(1), heads, headSize).transpose(0, 2, 1, 3);
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
+            NDArray q = heads(call("query", ps, x, training));
+            NDArray k = heads(call("key", ps, x, training));
+            NDArray v = heads(call("value", ps, x, training));
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling).add(keyBias);
+            NDArray probs = Dropouts.apply(scores.softmax(-1), c.attentionProbsDropoutProb(), training);
+            Shape s = x.getShape();
+            return probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), c.hiddenSize());
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[0]};
+        }
+    }
+
+    /** {@code RobertaIntermediate}: dense then the hidden activation. */
+    static final class Intermediate extends HfModule {
+        private final String act;
+
+        Intermediate(RobertaConfig c) {
+            this.act = c.hiddenAct();
+            module("dense", new HfLinear(c.hiddenSize(), c.intermediateSize(), true));
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(Activations.apply(act, call("dense", ps, in.singletonOrThrow(), training)));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return child("dense").getOutputShapes(in);
+        }
+    }
+
+    /** {@code RobertaSelfOutput} / {@code RobertaOutput}: dense, dropout, LayerNorm of the residual sum. */
+    static final class Output extends HfModule {
+        private final float dropout;
+
+        Output(RobertaConfig c, int inFeatures) {
+            this.dropout = c.hiddenDropoutProb();
+            module("dense", new HfLinear(inFeatures, c.hiddenSize(), true));
+            module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
+        }
+
+        NDArray apply(ParameterStore ps, NDArray x, NDArray residual, boolean training) {
+            NDArray h = Dropouts.apply(call("dense", ps, x, training), dropout, training);
+            return call("LayerNorm", ps, h.add(residual), training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(apply(ps, in.get(0), in.get(1), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {in[1]};
+        }
+    }
+
+    /** {@code RobertaClassificationHead}: first token, dropout, dense, tanh, dropout, out_proj. */
+    static final class ClassificationHead extends HfModule {
+        private final RobertaConfig c;
+
+        ClassificationHead(RobertaConfig c) {
+            this.c = c;
+            module("dense", new HfLinear(c.hiddenSize(), c.hiddenSize(), true));
+            module("out_proj", new HfLinear(c.hiddenSize(), c.numLabels(), true));
+        }
+
+        NDArray classify(ParameterStore ps, NDArray hidden, boolean training) {
+            NDArray x = Dropouts.apply(hidden.get(new NDIndex(":, 0, :")), c.classifierDropout(), training);
+            x = call("dense", ps, x, training).tanh();
+            x = Dropouts.apply(x, c.classifierDropout(), training);
+            return call("out_proj", ps, x, training);
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
+            return new NDList(classify(ps, in.singletonOrThrow(), training));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] in) {
+            return new Shape[] {new Shape(in[0].get(0), c.numLabels())};
+        }
+    }
+}
