@@ -1,6 +1,7 @@
 package io.nlistream.trainer.checkpoint;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,9 +45,22 @@ public final class CheckpointWeights {
         if (name.equals(SAFETENSORS_INDEX)) {
             return readSharded(dir, file, manager);
         }
-        throw new CheckpointException(file + ": reading pytorch_model.bin needs the trainer's pickle reader, which this"
-                + " build lacks; convert the checkpoint to model.safetensors (transformers: save_pretrained(...,"
-                + " safe_serialization=True))");
+        return readBin(file, manager);
+    }
+
+    private static Map<String, NDArray> readBin(Path file, NDManager manager) {
+        NDList list;
+        try {
+            list = PytorchBinReader.read(file, manager);
+        } catch (IOException e) {
+            throw new CheckpointException(e.getMessage()
+                    + " (or convert the checkpoint to model.safetensors with save_pretrained)", e);
+        }
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (NDArray a : list) {
+            out.put(a.getName(), a);
+        }
+        return out;
     }
 
     private static Map<String, NDArray> readSharded(Path dir, Path index, NDManager manager) {
