@@ -199,6 +199,15 @@ class DefaultRenderTest {
   }
 
   @Test
+  void bakedBundleMountsNothingOverTheImagesCopy() {
+    Rendered baked = HelmChart.withDefaults().set("bundle.source", "image").render();
+
+    assertThat(baked.streamer().getVolumeMounts()).noneMatch(m -> m.getMountPath().equals(BUNDLE_PATH));
+    assertThat(baked.deployment().getSpec().getTemplate().getSpec().getInitContainers()).isNullOrEmpty();
+    assertThat(baked.env("NLI_BUNDLE_PATH")).contains(BUNDLE_PATH);
+  }
+
+  @Test
   void extraPropertiesAreMountedWhereQuarkusReadsThem() {
     Rendered withConfig = HelmChart.withDefaults().set("config.quarkus\\.log\\.level", "DEBUG").render();
 
