@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         description = "Fine-tune, evaluate and export French NLI models (CamemBERTa / CamemBERT) for nli-stream.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            ExportCommand.class,
+            OnnxParityCommand.class,
         })
 public final class TrainerCli {
     public static void main(String[] args) {

@@ -23,16 +23,33 @@ public final class OrtModel implements AutoCloseable {
     /** A session on the serialized model; {@code threads} ≤ 0 lets ONNX Runtime choose. */
     public static OrtModel load(byte[] model, int threads) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            if (threads > 0) {
-                options.setIntraOpNumThreads(threads);
-                options.setInterOpNumThreads(1);
-            }
+        try (OrtSession.SessionOptions options = options(threads)) {
             return new OrtModel(env.createSession(model, options));
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime cannot load the exported model: " + e.getMessage(), e);
         }
+    }
+
+    /** A session on a model file (large models: ONNX Runtime reads the file itself). */
+    public static OrtModel load(java.nio.file.Path file, int threads) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions options = options(threads)) {
+            return new OrtModel(env.createSession(file.toString(), options));
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static OrtSession.SessionOptions options(int threads) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        // ORT warns that fp16 MatMuls of constants cannot be folded on CPU; it runs them at inference instead.
+        options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+        if (threads > 0) {
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+        }
+        return options;
     }
 
     /** Runs one batch given row-major [batch, length] token ids and attention mask. */
