@@ -5,10 +5,10 @@ import ai.djl.ndarray.NDArray;
 import java.util.Map;
 
 /**
- * What the training loop needs from a model: logits for a padded batch and its trainable parameters. The encoders'
- * DeBERTa-v2 / RoBERTa models with LoRA are adapted to it; tests use small models of their own.
+ * What the training loop needs from a model: logits for a padded batch and its trainable parameters. The DeBERTa-v2 /
+ * RoBERTa models of {@code io.nlistream.trainer.model} with LoRA are adapted to it; tests also use small models.
  */
-public interface SequenceClassifier {
+public interface TrainableClassifier {
     /**
      * Logits {@code [batch, numLabels]} for {@code inputIds} and {@code attentionMask} ({@code [batch, length]}, int64).
      * {@code training} turns dropout on.
