@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Fine-tune, evaluate and export French NLI models (CamemBERTa / CamemBERT) for nli-stream.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DownloadCommand.class,
             ExportCommand.class,
             OnnxParityCommand.class,
         })

@@ -38,11 +38,11 @@ import java.util.stream.Collectors;
  * server (another port, so another origin) with {@code X-Linked-Etag}/{@code X-Linked-Size} for LFS files, Range
  * requests on the CDN, and the Hub's 401/404 answers with {@code X-Error-Code}. Every request is logged.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
 
-    record Request(String server, String method, String path, String authorization, String range) {}
+    public record Request(String server, String method, String path, String authorization, String range) {}
 
-    record FileEntry(byte[] bytes, boolean lfs) {
+    public record FileEntry(byte[] bytes, boolean lfs) {
         String sha256() {
             return hex("SHA-256", bytes);
         }
@@ -81,7 +81,7 @@ final class FakeHub implements AutoCloseable {
     private final ServerSocket flaky;
     private volatile boolean corruptNext;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         hub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         hub.createContext("/", this::serveHub);
@@ -94,7 +94,7 @@ final class FakeHub implements AutoCloseable {
         executor.submit(this::acceptFlaky);
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + hub.getAddress().getPort());
     }
 
@@ -107,7 +107,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The files of a fixture directory, large binaries as LFS files as on the Hub. */
-    static Map<String, FileEntry> fixture(Path dir, String... names) throws IOException {
+    public static Map<String, FileEntry> fixture(Path dir, String... names) throws IOException {
         Map<String, FileEntry> files = new LinkedHashMap<>();
         for (String name : names) {
             byte[] bytes = Files.readAllBytes(dir.resolve(name));
@@ -119,7 +119,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** Commits {@code files} as the new head of {@code ref}; returns the 40-hex commit id. */
-    String commit(String repoId, String ref, Map<String, FileEntry> files) {
+    public String commit(String repoId, String ref, Map<String, FileEntry> files) {
         Repo repo = repos.computeIfAbsent(repoId, r -> new Repo());
         String commit = hex("SHA-1", (repoId + "#" + commitCounter.incrementAndGet())
                 .getBytes(StandardCharsets.UTF_8));
@@ -154,7 +154,7 @@ final class FakeHub implements AutoCloseable {
         corruptNext = true;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         synchronized (log) {
             return List.copyOf(log);
         }
