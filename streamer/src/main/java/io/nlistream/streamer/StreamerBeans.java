@@ -1,0 +1,72 @@
+package io.nlistream.streamer;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nlistream.streamer.bundle.ActiveModel;
+import io.nlistream.streamer.bundle.BundleLoader;
+import io.nlistream.streamer.bundle.BundleWatcher;
+import io.nlistream.streamer.inference.ExecutionProvider;
+import io.nlistream.streamer.inference.SessionSettings;
+import io.nlistream.streamer.ops.StreamerMetrics;
+import io.nlistream.streamer.topology.BatchPolicy;
+import io.nlistream.streamer.topology.NliTopology;
+import io.nlistream.streamer.topology.TopicNames;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.util.Optional;
+import org.apache.kafka.streams.Topology;
+
+/** Assembles the service from configuration: the served model, metrics, the topology and the bundle watcher. */
+public class StreamerBeans {
+    /** Before Kafka Streams starts: the model is loaded, verified and warmed first, or the service does not start. */
+    public static final int LOAD_MODEL_PRIORITY = 100;
+
+    private BundleWatcher watcher;
+
+    @Produces
+    @Singleton
+    StreamerMetrics metrics(MeterRegistry registry) {
+        return new StreamerMetrics(registry);
+    }
+
+    @Produces
+    @Singleton
+    ActiveModel activeModel(StreamerConfig config, StreamerMetrics metrics) {
+        SessionSettings settings = new SessionSettings(ExecutionProvider.fromId(config.inference().provider()),
+                config.inference().intraOpThreads(), config.inference().interOpThreads(), config.inference().precision());
+        ActiveModel active = new ActiveModel(new BundleLoader(settings));
+        active.onSwap(metrics::serving);
+        active.onReload(metrics::reload);
+        active.load(config.bundle().path());
+        return active;
+    }
+
+    void closeModel(@Disposes ActiveModel active) {
+        active.close();
+    }
+
+    @Produces
+    @Singleton
+    Topology topology(StreamerConfig config, ActiveModel models, StreamerMetrics metrics) {
+        StreamerConfig.Batch b = config.batch();
+        return NliTopology.build(
+                new TopicNames(config.topics().pairs(), config.topics().classifications(), config.topics().dlq()),
+                new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens()),
+                models, metrics);
+    }
+
+    void onStart(@Observes @Priority(LOAD_MODEL_PRIORITY) StartupEvent event, StreamerConfig config, ActiveModel models,
+            StreamerMetrics metrics) {
+        if (config.bundle().watch()) {
+            watcher = new BundleWatcher(models, config.bundle().path(), config.bundle().watchInterval());
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        Optional.ofNullable(watcher).ifPresent(BundleWatcher::close);
+    }
+}

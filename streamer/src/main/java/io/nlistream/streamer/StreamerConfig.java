@@ -1,0 +1,77 @@
+package io.nlistream.streamer;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The streamer's own settings ({@code nli.*}; each also reads from its env var, e.g. NLI_BATCH_MAX_SIZE). */
+@ConfigMapping(prefix = "nli")
+public interface StreamerConfig {
+    Bundle bundle();
+
+    Topics topics();
+
+    Batch batch();
+
+    Inference inference();
+
+    interface Bundle {
+        /** The bundle directory (NLI_BUNDLE_PATH). */
+        Path path();
+
+        /** Reload when the bundle's manifest changes (NLI_BUNDLE_WATCH). */
+        @WithDefault("true")
+        boolean watch();
+
+        @WithDefault("2s")
+        Duration watchInterval();
+    }
+
+    interface Topics {
+        @WithDefault("nli.pairs")
+        String pairs();
+
+        @WithDefault("nli.classifications")
+        String classifications();
+
+        @WithDefault("nli.pairs.dlq")
+        String dlq();
+
+        @WithDefault("nli.control")
+        String control();
+    }
+
+    interface Batch {
+        @WithDefault("32")
+        int maxSize();
+
+        @WithDefault("10ms")
+        Duration maxDelay();
+
+        /** Sum of padded tokens (rows × longest pair) per batch. */
+        @WithDefault("8192")
+        int maxTokens();
+
+        /** What one more ONNX Runtime call costs, in padded tokens, when splitting a batch into sub-batches. */
+        @WithDefault("256")
+        int subBatchOverheadTokens();
+    }
+
+    interface Inference {
+        /** auto, cuda or cpu. */
+        @WithDefault("auto")
+        String provider();
+
+        /** 0 = ONNX Runtime's default. */
+        @WithDefault("0")
+        int intraOpThreads();
+
+        @WithDefault("0")
+        int interOpThreads();
+
+        /** auto, fp32, fp16 or int8. */
+        @WithDefault("auto")
+        String precision();
+    }
+}

@@ -1,0 +1,25 @@
+package io.nlistream.streamer.inference;
+
+import java.util.Locale;
+
+/**
+ * How ONNX Runtime sessions are opened.
+ *
+ * @param intraOpThreads 0 keeps ONNX Runtime's default (one per core)
+ * @param precision auto, fp32, fp16 or int8: auto takes fp16 on CUDA when the bundle has it, else fp32
+ */
+public record SessionSettings(ExecutionProvider provider, int intraOpThreads, int interOpThreads, String precision) {
+    public SessionSettings {
+        precision = precision.trim().toLowerCase(Locale.ROOT);
+        if (!precision.matches("auto|fp32|fp16|int8")) {
+            throw new IllegalArgumentException("nli.inference.precision=" + precision + " is not valid; use auto, fp32, fp16 or int8");
+        }
+        if (intraOpThreads < 0 || interOpThreads < 0) {
+            throw new IllegalArgumentException("thread counts must be >= 0 (0 = ONNX Runtime's default)");
+        }
+    }
+
+    public static SessionSettings cpu() {
+        return new SessionSettings(ExecutionProvider.CPU, 0, 0, "fp32");
+    }
+}

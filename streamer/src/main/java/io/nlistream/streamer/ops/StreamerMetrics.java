@@ -1,0 +1,101 @@
+package io.nlistream.streamer.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.nlistream.schemas.event.DeadLetter;
+import io.nlistream.streamer.inference.NliModel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The streamer's Micrometer meters (Prometheus names in brackets): events in [nli_events_in_total], classifications
+ * out by label [nli_events_out_total{label}], dead letters by reason [nli_dead_letters_total{reason}], batches by
+ * flush trigger [nli_batches_total{trigger}], batch size [nli_batch_size], padded tokens per batch
+ * [nli_batch_tokens], queue time [nli_queue_seconds], inference time per batch [nli_inference_seconds], the model
+ * served [nli_model_info{name,version,sha256,provider,precision} = 1], and bundle reloads [nli_bundle_reloads_total{outcome}].
+ */
+public final class StreamerMetrics {
+    private final MeterRegistry registry;
+    private final Counter in;
+    private final Map<String, Counter> out = new ConcurrentHashMap<>();
+    private final Map<DeadLetter.Reason, Counter> dead = new ConcurrentHashMap<>();
+    private final Map<String, Counter> batches = new ConcurrentHashMap<>();
+    private final DistributionSummary batchSize;
+    private final DistributionSummary batchTokens;
+    private final Timer queue;
+    private final Timer inference;
+    private final AtomicReference<Tags> modelTags = new AtomicReference<>();
+
+    public StreamerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.in = Counter.builder("nli.events.in").description("nli.pairs records read").register(registry);
+        this.batchSize = DistributionSummary.builder("nli.batch.size").description("pairs per micro-batch")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 24, 32, 48, 64).publishPercentileHistogram(false)
+                .register(registry);
+        this.batchTokens = DistributionSummary.builder("nli.batch.tokens")
+                .description("padded tokens per micro-batch (sum over its length-sorted sub-batches)")
+                .serviceLevelObjectives(128, 256, 512, 1024, 2048, 4096, 8192, 16384).register(registry);
+        this.queue = Timer.builder("nli.queue").description("time from arrival in the batcher to the start of inference")
+                .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(20), ms(50), ms(100), ms(250), ms(1000))
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.inference = Timer.builder("nli.inference").description("tokenization + ONNX Runtime time per micro-batch")
+                .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(1000))
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    public void received() {
+        in.increment();
+    }
+
+    public void deadLettered(DeadLetter.Reason reason) {
+        dead.computeIfAbsent(reason, r -> Counter.builder("nli.dead.letters").tag("reason", r.code())
+                .description("records sent to the dead-letter topic").register(registry)).increment();
+    }
+
+    public void classified(String label, double queueMs) {
+        out.computeIfAbsent(label, l -> Counter.builder("nli.events.out").tag("label", l)
+                .description("classifications written").register(registry)).increment();
+        queue.record((long) (queueMs * 1_000_000), TimeUnit.NANOSECONDS);
+    }
+
+    public void batch(String trigger, int size, long paddedTokens, long inferenceNanos) {
+        batches.computeIfAbsent(trigger, t -> Counter.builder("nli.batches").tag("trigger", t)
+                .description("micro-batches by what flushed them: size, tokens or delay").register(registry)).increment();
+        batchSize.record(size);
+        batchTokens.record(paddedTokens);
+        inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Publishes the model now served (called at start and on every swap). */
+    public void serving(NliModel model) {
+        Tags tags = Tags.of("name", model.ref().name(), "version", model.ref().version(), "sha256", model.ref().sha256(),
+                "provider", model.provider(), "precision", model.precision());
+        Tags old = modelTags.getAndSet(tags);
+        if (old != null) {
+            registry.find("nli.model.info").tags(old).gauges().forEach(registry::remove);
+        }
+        Gauge.builder("nli.model.info", () -> 1).tags(tags)
+                .description("the bundle being served (value always 1; name, version, sha256, provider, precision in tags)")
+                .register(registry);
+    }
+
+    public void reload(String outcome) {
+        Counter.builder("nli.bundle.reloads").tag("outcome", outcome).description("bundle reloads: ok or refused")
+                .register(registry).increment();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    private static Duration ms(long ms) {
+        return Duration.ofMillis(ms);
+    }
+}

@@ -1,0 +1,73 @@
+package io.nlistream.streamer.support;
+
+import io.nlistream.schemas.Json;
+import io.nlistream.schemas.Labels;
+import io.nlistream.schemas.bundle.BundleManifest;
+import io.nlistream.schemas.bundle.Sha256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Model bundles for tests, made from {@code fixtures/camemberta-vocab-tiny} (the real camemberta-base tokenizer and a
+ * tiny random DeBERTa-v2 whose torch export has a {@code logits} output only) with a manifest written the way the
+ * trainer's exporter writes it.
+ */
+public final class TestBundles {
+    public static final String NAME = "camemberta-vocab-tiny";
+
+    private TestBundles() {}
+
+    public static Path fixture() {
+        String dir = System.getProperty("nli.fixtures.dir");
+        if (dir == null) {
+            throw new IllegalStateException("-Dnli.fixtures.dir is not set; run the tests through Maven (the parent pom sets it)");
+        }
+        return Path.of(dir, NAME);
+    }
+
+    public static Path sharedDir() {
+        Path shared = Path.of(System.getProperty("nli.shared.dir", "/work/shared"));
+        if (!Files.isDirectory(shared)) {
+            throw new IllegalStateException("the xnli tests need the shared reference data at " + shared
+                    + " (set -Dnli.shared.dir=...; run with -DexcludedGroups=xnli on a machine without it)");
+        }
+        return shared;
+    }
+
+    /** Writes a verified tiny bundle of the given version into {@code dir} (created) and returns {@code dir}. */
+    public static Path tiny(Path dir, String version) {
+        try {
+            Files.createDirectories(dir);
+            Path src = fixture();
+            for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+                Files.copy(src.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+            Files.copy(src.resolve("reference.onnx"), dir.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+            Map<String, String> files = new TreeMap<>();
+            for (String f : List.of("model.onnx", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+                files.put(f, Sha256.ofFile(dir.resolve(f)));
+            }
+            BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, NAME, version, "deberta-v2",
+                    "fixtures/" + NAME, Labels.CONTRACT, 128, "longest_first", 32002,
+                    new BundleManifest.Tokenizer("tokenizer.json", "tokenizer_config.json"),
+                    new BundleManifest.Onnx(List.of("input_ids", "attention_mask"), List.of("logits"), 17, 8,
+                            List.of(new BundleManifest.Variant("model.onnx", "fp32"))),
+                    null, null, files, Instant.now());
+            // Written last, as the exporter does: a watcher that sees the new manifest sees a complete bundle.
+            Path tmp = dir.resolve(BundleManifest.FILE_NAME + ".tmp");
+            Json.mapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
+            Files.move(tmp, dir.resolve(BundleManifest.FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
