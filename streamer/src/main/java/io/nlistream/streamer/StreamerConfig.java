@@ -16,6 +16,8 @@ public interface StreamerConfig {
 
     Inference inference();
 
+    Demo demo();
+
     interface Bundle {
         /** The bundle directory (NLI_BUNDLE_PATH). */
         Path path();
@@ -73,5 +75,22 @@ public interface StreamerConfig {
         /** auto, fp32, fp16 or int8. */
         @WithDefault("auto")
         String precision();
+    }
+
+    /** The demo profile's embedded broker and sample pairs ({@code -Dquarkus.profile=demo}). */
+    interface Demo {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("19092")
+        int brokerPort();
+
+        /** Classpath resource with one nli-pair JSON per line. */
+        @WithDefault("demo/pairs.jsonl")
+        String pairs();
+
+        /** Exit once every sample classification is printed instead of serving on. */
+        @WithDefault("false")
+        boolean exitAfterPrint();
     }
 }

@@ -1,0 +1,108 @@
+package io.nlistream.streamer.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.nlistream.schemas.Json;
+import io.nlistream.schemas.event.NliPair;
+import io.nlistream.schemas.validation.ContractSchema;
+import io.nlistream.schemas.validation.SchemaValidator;
+import io.nlistream.schemas.validation.Violation;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * {@code POST /pairs}: one nli-pair or an array of them. All are validated first; if any is invalid nothing is sent and
+ * the answer is 400 listing every problem by index. Valid pairs go to nli.pairs keyed by id (so one id's pairs stay
+ * in order) and the answer, once Kafka acknowledged them all, is 202 with their ids. A W3C {@code traceparent} request
+ * header is copied onto the records.
+ */
+@Path("/pairs")
+public class PairsResource {
+    private final Emitter<byte[]> pairs;
+
+    public PairsResource(@Channel("pairs-out") Emitter<byte[]> pairs) {
+        this.pairs = pairs;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public CompletionStage<Response> publish(byte[] body, @HeaderParam("traceparent") String traceparent) {
+        JsonNode root;
+        try {
+            root = Json.mapper().readTree(body);
+        } catch (IOException e) {
+            return done(Response.status(400).entity(Map.of("error", "the body is not valid JSON: " + e.getMessage())));
+        }
+        List<JsonNode> items = new ArrayList<>();
+        if (root != null && root.isArray()) {
+            ((ArrayNode) root).forEach(items::add);
+        } else if (root != null) {
+            items.add(root);
+        }
+        if (items.isEmpty()) {
+            return done(Response.status(400).entity(Map.of("error", "send one nli-pair object or a non-empty array of them")));
+        }
+        List<Map<String, Object>> problems = new ArrayList<>();
+        List<NliPair> valid = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            List<Violation> v = SchemaValidator.get().validate(ContractSchema.NLI_PAIR, items.get(i));
+            if (!v.isEmpty()) {
+                problems.add(Map.of("index", i, "violations", v.stream().map(Violation::message).toList()));
+            } else {
+                valid.add(Json.mapper().convertValue(items.get(i), NliPair.class));
+            }
+        }
+        if (!problems.isEmpty()) {
+            return done(Response.status(400).entity(Map.of("error", "invalid nli-pair(s); nothing was published",
+                    "problems", problems)));
+        }
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        for (int i = 0; i < valid.size(); i++) {
+            CompletableFuture<Void> ack = new CompletableFuture<>();
+            acks.add(ack);
+            RecordHeaders headers = new RecordHeaders();
+            if (traceparent != null) {
+                headers.add("traceparent", traceparent.getBytes(StandardCharsets.UTF_8));
+            }
+            // the object as the client sent it, unknown fields included
+            byte[] value = items.get(i).toString().getBytes(StandardCharsets.UTF_8);
+            pairs.send(Message.of(value)
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(valid.get(i).id()).withHeaders(headers).build())
+                    .withAck(() -> {
+                        ack.complete(null);
+                        return CompletableFuture.completedFuture(null);
+                    })
+                    .withNack(e -> {
+                        ack.completeExceptionally(e);
+                        return CompletableFuture.completedFuture(null);
+                    }));
+        }
+        List<String> ids = valid.stream().map(NliPair::id).toList();
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                .thenApply(x -> Response.accepted(Map.of("published", ids.size(), "ids", ids)).build())
+                .exceptionally(e -> Response.status(503).entity(Map.of("error",
+                        "Kafka did not acknowledge the pairs: " + e.getMessage() + "; retry later")).build());
+    }
+
+    private static CompletionStage<Response> done(Response.ResponseBuilder response) {
+        return CompletableFuture.completedFuture(response.build());
+    }
+}

@@ -1,0 +1,40 @@
+package io.nlistream.streamer.support;
+
+import io.nlistream.kafkatest.KafkaTestResource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * A real broker (kafka-test) with the streamer's topics created (two partitions for pairs and classifications, so
+ * ordering is checked per partition) and a tiny model bundle in a temp directory the app serves and watches.
+ */
+public class StreamerTestResource extends KafkaTestResource {
+    public static final int PARTITIONS = 2;
+    /** The watched bundle directory; hot-reload tests write new versions into it. */
+    public static Path bundleDir;
+    public static String bootstrap;
+
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> config = new HashMap<>(super.start());
+        bootstrap = config.get("kafka.bootstrap.servers");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(
+                    new NewTopic("nli.pairs", PARTITIONS, (short) 1),
+                    new NewTopic("nli.classifications", PARTITIONS, (short) 1),
+                    new NewTopic("nli.pairs.dlq", 1, (short) 1),
+                    new NewTopic("nli.control", 1, (short) 1))).all().get();
+            bundleDir = TestBundles.tiny(Files.createTempDirectory("nli-bundle-").resolve("served"), "1");
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot prepare the streamer test environment", e);
+        }
+        config.put("nli.bundle.path", bundleDir.toString());
+        return config;
+    }
+}

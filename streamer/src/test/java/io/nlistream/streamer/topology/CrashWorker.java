@@ -1,0 +1,48 @@
+package io.nlistream.streamer.topology;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nlistream.streamer.bundle.ActiveModel;
+import io.nlistream.streamer.bundle.BundleLoader;
+import io.nlistream.streamer.inference.SessionSettings;
+import io.nlistream.streamer.ops.StreamerMetrics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The streamer's topology in a process of its own, so {@link CrashRecoveryTest} can kill it with SIGKILL.
+ * Args: bootstrap, application id, state dir, bundle dir, max delay in ms.
+ */
+public final class CrashWorker {
+    static final TopicNames TOPICS = new TopicNames("crash.pairs", "crash.classifications", "crash.dlq");
+
+    private CrashWorker() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        KafkaStreams streams = start(args[0], args[1], Path.of(args[2]), Path.of(args[3]),
+                new BatchPolicy(1000, 1_000_000, Duration.ofMillis(Long.parseLong(args[4])), 256));
+        Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    static KafkaStreams start(String bootstrap, String appId, Path stateDir, Path bundle, BatchPolicy policy) {
+        ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
+        models.load(bundle);
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
+        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
+        p.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 5000);
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(TOPICS, policy, models,
+                new StreamerMetrics(new SimpleMeterRegistry())), p);
+        streams.start();
+        return streams;
+    }
+}
