@@ -17,7 +17,7 @@ import io.nlistream.trainer.onnx.OnnxExporter;
 import io.nlistream.trainer.onnx.OnnxParity;
 import io.nlistream.trainer.onnx.Precision;
 import io.nlistream.trainer.onnx.ReferenceModel;
-import io.nlistream.trainer.onnx.Safetensors;
+import io.nlistream.trainer.onnx.FixtureExpected;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -32,7 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.IntStream;
 
 /**
  * Writes a model bundle (DESIGN.md, "Model bundle"): merges the adapter, exports fp32 ONNX and checks it in ONNX
@@ -50,8 +49,8 @@ public final class BundleWriter {
      * @param baseModel the Hub id or path recorded as base model, or null to derive it
      * @param variants precisions besides fp32
      * @param samplePairs premise/hypothesis pairs the export is checked on
-     * @param reference the model the fp32 export must reproduce on the sample pairs, or null to check on the
-     *     fixture logits ({@code expected.safetensors}) alone
+     * @param reference the model the fp32 export must reproduce on the sample pairs, or null for the DJL model of
+     *     the checkpoint (a fixture directory's expected.safetensors is checked too)
      * @param training, metrics recorded as given; null when unknown
      * @param reportDir copied to {@code report/} when not null
      */
@@ -71,8 +70,13 @@ public final class BundleWriter {
             throw new IllegalArgumentException(out + " already exists and is not empty; choose another --out or pass"
                     + " --force to replace it");
         }
-        OnnxExporter exporter = OnnxExporter.load(r.modelDir(), r.adapterDir());
-        List<String> labels = LabelMapping.toContract(exporter.config().id2label(), r.modelDir() + "/config.json");
+        try (OnnxExporter exporter = OnnxExporter.load(r.modelDir(), r.adapterDir())) {
+            return write(r, out, exporter, r.reference() != null ? r.reference() : exporter.reference());
+        }
+    }
+
+    private BundleManifest write(Request r, Path out, OnnxExporter exporter, ReferenceModel reference) throws IOException {
+        List<String> labels = LabelMapping.toContract(exporter.config().labels(), r.modelDir() + "/config.json");
         Path tokenizerDir = r.adapterDir() != null && Files.isRegularFile(r.adapterDir().resolve(PairTokenizer.TOKENIZER_FILE))
                 ? r.adapterDir() : r.modelDir();
 
@@ -87,15 +91,8 @@ public final class BundleWriter {
             writeModel(exporter, Precision.FP32, fp32File);
             byte[] fp32 = Files.readAllBytes(fp32File);
             ExportCheck.Outputs fp32Out = ExportCheck.run(fp32, batches);
-            List<ExportCheck.Batch> referenced = batches.stream()
-                    .filter(b -> b.expectedLogits() != null || r.reference() != null).toList();
-            if (referenced.isEmpty()) {
-                throw new IllegalArgumentException("nothing to verify the export against: " + r.modelDir()
-                        + " has no expected.safetensors and no reference model was given");
-            }
-            ExportCheck.Agreement check = ExportCheck.compare(ExportCheck.run(fp32, referenced),
-                    ExportCheck.reference(referenced, r.reference()));
-            String against = describe(referenced, r.reference());
+            ExportCheck.Agreement check = ExportCheck.compare(fp32Out, ExportCheck.reference(batches, reference));
+            String against = describe(batches, reference);
             log.printf("fp32 export vs %s: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
                     against, check.maxAbsDiff(), check.maxProbabilityDiff(), check.argmaxAgreement(), check.rows());
             if (check.maxAbsDiff() > OnnxParity.TOLERANCE) {
@@ -164,19 +161,10 @@ public final class BundleWriter {
     /** The fixture's own inputs (with transformers' logits) when the model directory is a fixture, then the sample pairs. */
     private static List<ExportCheck.Batch> checkBatches(Request r, PairTokenizer tokenizer) throws IOException {
         List<ExportCheck.Batch> batches = new ArrayList<>();
-        Path expected = r.modelDir().resolve("expected.safetensors");
-        if (r.adapterDir() == null && Files.isRegularFile(expected)) {
-            Safetensors st = Safetensors.open(expected);
-            if (st.names().containsAll(List.of("input_ids", "attention_mask", "logits"))) {
-                long[] shape = st.shape("input_ids");
-                int n = (int) shape[0];
-                float[] flat = st.tensor("logits").data();
-                int labels = flat.length / n;
-                float[][] logits = IntStream.range(0, n)
-                        .mapToObj(i -> java.util.Arrays.copyOfRange(flat, i * labels, (i + 1) * labels)).toArray(float[][]::new);
-                batches.add(new ExportCheck.Batch("fixture", st.longs("input_ids"), st.longs("attention_mask"), n,
-                        (int) shape[1], logits));
-            }
+        Path expectedFile = r.modelDir().resolve("expected.safetensors");
+        if (r.adapterDir() == null && Files.isRegularFile(expectedFile)) {
+            FixtureExpected e = FixtureExpected.read(expectedFile, "logits", null);
+            batches.add(new ExportCheck.Batch("fixture", e.inputIds(), e.attentionMask(), e.rows(), e.length(), e.logitRows()));
         }
         List<EncodedPair> encoded = new ArrayList<>(tokenizer.encodeAll(
                 r.samplePairs().stream().map(p -> p[0]).toList(), r.samplePairs().stream().map(p -> p[1]).toList()));
@@ -189,9 +177,9 @@ public final class BundleWriter {
         return batches;
     }
 
-    private static String describe(List<ExportCheck.Batch> referenced, ReferenceModel reference) {
-        boolean fixture = referenced.stream().anyMatch(b -> b.expectedLogits() != null);
-        boolean model = reference != null && referenced.stream().anyMatch(b -> b.expectedLogits() == null);
+    private static String describe(List<ExportCheck.Batch> batches, ReferenceModel reference) {
+        boolean fixture = batches.stream().anyMatch(b -> b.expectedLogits() != null);
+        boolean model = batches.stream().anyMatch(b -> b.expectedLogits() == null);
         return fixture && model ? "the fixture's logits and " + reference.name()
                 : fixture ? "the fixture's logits (expected.safetensors)" : reference.name();
     }

@@ -7,7 +7,7 @@ import io.nlistream.trainer.bundle.ExportCheckFailed;
 import io.nlistream.trainer.bundle.SamplePairs;
 import io.nlistream.trainer.onnx.OnnxParity;
 import io.nlistream.trainer.onnx.Precision;
-import io.nlistream.trainer.onnx.Safetensors;
+import io.nlistream.trainer.onnx.FixtureExpected;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,7 +49,7 @@ public final class OnnxParityCommand implements Callable<Integer> {
                             dir, null, bundle, "parity", "0", dir.toString(), 128, EnumSet.noneOf(Precision.class),
                             SamplePairs.load(null, 16), null, null, null, null, false));
                     r = OnnxParity.compare(Files.readAllBytes(bundle.resolve(Precision.FP32.fileName())),
-                            Safetensors.open(expected), "logits", "probabilities");
+                            FixtureExpected.read(expected, "logits", "probabilities"));
                     checked = "bundle model.onnx (written and verified)";
                 } finally {
                     try (Stream<Path> walk = Files.walk(tmp)) {

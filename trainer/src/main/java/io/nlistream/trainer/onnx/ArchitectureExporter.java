@@ -1,5 +1,6 @@
 package io.nlistream.trainer.onnx;
 
+import io.nlistream.trainer.checkpoint.ModelConfig;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
 
@@ -16,7 +17,7 @@ public interface ArchitectureExporter {
     /** The manifest's architecture name: deberta-v2 or roberta. */
     String architecture();
 
-    ModelProto export(HfConfig config, Weights weights, Precision precision);
+    ModelProto export(ModelConfig config, Weights weights, Precision precision);
 
     /** The shared signature: declares the inputs and returns nothing; exporters read the inputs by name. */
     static void declareInputs(GraphBuilder g) {

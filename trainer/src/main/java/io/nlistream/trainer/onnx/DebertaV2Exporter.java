@@ -3,10 +3,11 @@ package io.nlistream.trainer.onnx;
 import static io.nlistream.trainer.onnx.GraphBuilder.attr;
 import static io.nlistream.trainer.onnx.GraphBuilder.attrInts;
 
+import io.nlistream.trainer.checkpoint.DebertaV2Config;
+import io.nlistream.trainer.checkpoint.ModelConfig;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * DebertaV2ForSequenceClassification as transformers computes it in eval mode: embeddings (+ LayerNorm, × mask),
@@ -24,27 +25,27 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
     }
 
     @Override
-    public ModelProto export(HfConfig c, Weights w, Precision precision) {
+    public ModelProto export(ModelConfig config, Weights w, Precision precision) {
+        DebertaV2Config c = (DebertaV2Config) config;
         GraphBuilder g = new GraphBuilder("deberta-v2");
         Ops ops = new Ops(g, precision);
         ArchitectureExporter.declareInputs(g);
-        int hidden = c.integer("hidden_size");
-        int heads = c.integer("num_attention_heads");
-        int layers = c.integer("num_hidden_layers");
-        float eps = c.number("layer_norm_eps");
-        String act = c.string("hidden_act");
-        boolean relative = c.bool("relative_attention", false);
-        List<String> posAtt = relative ? c.list("pos_att_type").stream().map(s -> s.toLowerCase(Locale.ROOT)).toList() : List.of();
-        for (String p : posAtt) {
-            if (!p.equals("c2p") && !p.equals("p2c")) {
-                throw new IllegalArgumentException(c + ": pos_att_type '" + p + "' is not supported (c2p, p2c are)");
-            }
+        int hidden = c.hiddenSize();
+        int heads = c.numAttentionHeads();
+        float eps = c.layerNormEps();
+        boolean relative = c.relativeAttention();
+        List<String> posAtt = new java.util.ArrayList<>();
+        if (relative && c.c2p()) {
+            posAtt.add("c2p");
         }
-        if (relative && !c.bool("share_att_key", false)) {
-            throw new IllegalArgumentException(c + ": share_att_key=false is not supported by the ONNX exporter"
+        if (relative && c.p2c()) {
+            posAtt.add("p2c");
+        }
+        if (relative && !c.shareAttKey()) {
+            throw new IllegalArgumentException(w.source() + ": share_att_key=false is not supported by the ONNX exporter"
                     + " (camemberta and DeBERTa-v3 checkpoints share keys)");
         }
-        int headSize = hidden / heads;
+        int headSize = c.attentionHeadSize();
 
         String ids = INPUT_IDS;
         String maskF = ops.cast(ATTENTION_MASK, DataType.FLOAT);
@@ -56,15 +57,14 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         g.scope("embeddings.");
         String p = "deberta.embeddings.";
         String x = ops.embedding(ids, p + "word_embeddings.weight", w.get(p + "word_embeddings.weight"));
-        if (c.bool("position_biased_input", true)) {
+        if (c.positionBiasedInput()) {
             String positions = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
             x = ops.add(x, ops.embedding(positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
         }
-        if (c.integer("type_vocab_size", 0) > 0) {
+        if (c.typeVocabSize() > 0) {
             x = ops.add(x, g.floats(p + "token_type_embeddings.weight", w.get(p + "token_type_embeddings.weight").rows(0, 1)));
         }
-        int embeddingSize = c.integer("embedding_size", hidden);
-        if (embeddingSize != hidden) {
+        if (c.embeddingSize() != hidden) {
             x = ops.linear(x, p + "embed_proj", w.get(p + "embed_proj.weight"), null);
         }
         x = ops.layerNorm(x, p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
@@ -73,20 +73,20 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         g.scope("encoder.");
         // [B, 1, L, L]: a query row and a key column both have to be real tokens (transformers' get_attention_mask).
         String keep = g.op("And", g.op("Unsqueeze", maskB, g.ints(1, 2)), g.op("Unsqueeze", maskB, g.ints(1, 3)));
-        Relative rel = relative ? relative(c, w, ops, shape, seqLen, heads, headSize, eps) : null;
+        Relative rel = relative ? relative(c, w, ops, shape, seqLen, heads, eps) : null;
 
         String layerInput = x;
-        for (int i = 0; i < layers; i++) {
+        for (int i = 0; i < c.numHiddenLayers(); i++) {
             g.scope("layer." + i + ".");
             String l = "deberta.encoder.layer." + i + ".";
             String attn = attention(ops, w, l + "attention.self.", layerInput, keep, rel, posAtt, heads, headSize);
             attn = ops.linear(attn, l + "attention.output.dense", w.get(l + "attention.output.dense.weight"), w.get(l + "attention.output.dense.bias"));
             attn = ops.layerNorm(ops.add(attn, layerInput), l + "attention.output.LayerNorm",
                     w.get(l + "attention.output.LayerNorm.weight"), w.get(l + "attention.output.LayerNorm.bias"), eps);
-            String mid = ops.activation(ops.linear(attn, l + "intermediate.dense", w.get(l + "intermediate.dense.weight"), w.get(l + "intermediate.dense.bias")), act);
+            String mid = ops.activation(ops.linear(attn, l + "intermediate.dense", w.get(l + "intermediate.dense.weight"), w.get(l + "intermediate.dense.bias")), c.hiddenAct());
             String out = ops.linear(mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
             out = ops.layerNorm(ops.add(out, attn), l + "output.LayerNorm", w.get(l + "output.LayerNorm.weight"), w.get(l + "output.LayerNorm.bias"), eps);
-            if (i == 0 && c.integer("conv_kernel_size", 0) > 0) {
+            if (i == 0 && c.convKernelSize() > 0) {
                 out = conv(c, w, ops, layerInput, out, maskCol, eps);
             }
             layerInput = out;
@@ -95,7 +95,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         g.scope("head.");
         String first = g.op("Gather", layerInput, g.scalar(0L), attr("axis", 1L)); // [B, H]
         String pooled = ops.activation(ops.linear(first, "pooler.dense", w.get("pooler.dense.weight"), w.get("pooler.dense.bias")),
-                c.string("pooler_hidden_act", "gelu"));
+                c.poolerHiddenAct());
         Tensor classifier = requireClassifier(w, "classifier.weight");
         String logits = ops.linear(pooled, "classifier", classifier, w.get("classifier.bias"));
         ArchitectureExporter.declareOutputs(ops, logits, classifier.dim(0));
@@ -113,16 +113,12 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
     /** The per-model values every layer's disentangled attention reads. */
     private record Relative(String relEmbeddings, String c2pIndex, String p2cIndex) {}
 
-    private static Relative relative(HfConfig c, Weights w, Ops ops, String shape, String seqLen, int heads, int headSize, float eps) {
+    private static Relative relative(DebertaV2Config c, Weights w, Ops ops, String shape, String seqLen, int heads, float eps) {
         GraphBuilder g = ops.graph();
-        int maxPosition = c.integer("max_position_embeddings");
-        int maxRelative = c.integer("max_relative_positions", -1);
-        if (maxRelative < 1) {
-            maxRelative = maxPosition;
-        }
-        int buckets = c.integer("position_buckets", -1);
-        int attSpan = buckets > 0 ? buckets : maxRelative;
-        int span = Math.max(MIN_SPAN, maxPosition);
+        int maxRelative = c.effectiveMaxRelativePositions();
+        int buckets = c.positionBuckets();
+        int attSpan = c.relativeSpan();
+        int span = Math.max(MIN_SPAN, c.maxPositionEmbeddings());
 
         // distance[q, k] = q − k, shifted to index the tables.
         String range = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
@@ -140,7 +136,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
 
         Tensor table = w.get("deberta.encoder.rel_embeddings.weight").rows(0, 2 * attSpan);
         String relEmb = g.floats("deberta.encoder.rel_embeddings.weight", table);
-        if (c.string("norm_rel_ebd", "none").toLowerCase(Locale.ROOT).contains("layer_norm")) {
+        if (c.normRelEmbeddings()) {
             relEmb = ops.layerNorm(relEmb, "deberta.encoder.LayerNorm", w.get("deberta.encoder.LayerNorm.weight"),
                     w.get("deberta.encoder.LayerNorm.bias"), eps);
         }
@@ -176,17 +172,17 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
     }
 
     /** transformers' ConvLayer: conv over the layer-0 input, masked, activated, added to layer 0's output, normed, masked. */
-    private static String conv(HfConfig c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
+    private static String conv(DebertaV2Config c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
         GraphBuilder g = ops.graph();
         g.scope("conv.");
         String p = "deberta.encoder.conv.";
-        int kernel = c.integer("conv_kernel_size");
+        int kernel = c.convKernelSize();
         long pad = (kernel - 1) / 2;
         String y = g.op("Conv", List.of(ops.transpose(input, 0, 2, 1), g.floats(p + "conv.weight", w.get(p + "conv.weight")),
                         g.floats(p + "conv.bias", w.get(p + "conv.bias"))),
-                attr("group", (long) c.integer("conv_groups", 1)), attrInts("pads", pad, pad), attrInts("kernel_shape", kernel));
+                attr("group", (long) c.convGroups()), attrInts("pads", pad, pad), attrInts("kernel_shape", kernel));
         y = ops.mul(ops.transpose(y, 0, 2, 1), maskCol);
-        y = ops.activation(y, c.string("conv_act", "tanh"));
+        y = ops.activation(y, c.convAct());
         String out = ops.layerNorm(ops.add(residual, y), p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
         return ops.mul(out, maskCol);
     }

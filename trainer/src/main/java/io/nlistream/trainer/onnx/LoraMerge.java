@@ -1,7 +1,10 @@
 package io.nlistream.trainer.onnx;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nlistream.trainer.checkpoint.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +24,7 @@ public final class LoraMerge {
     private static final String PREFIX = "base_model.model.";
 
     /** What the merge did, for logs and the manifest. */
-    public record Summary(int mergedModules, int replacedTensors, int rank, double alpha) {}
+    public record Summary(int mergedModules, int replacedTensors, int rank, double alpha, List<String> changed) {}
 
     private LoraMerge() {}
 
@@ -37,11 +40,12 @@ public final class LoraMerge {
         int r = config.path("r").asInt(8);
         double alpha = config.path("lora_alpha").asDouble(8);
         boolean rslora = config.path("use_rslora").asBoolean(false);
-        Map<String, Tensor> adapter = Safetensors.readFloats(weightsFile);
+        Map<String, Tensor> adapter = readTensors(weightsFile);
         Map<String, Tensor> target = base.asMap();
 
         int merged = 0;
         int replaced = 0;
+        List<String> changed = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : adapter.entrySet()) {
             String key = stripPrefix(e.getKey(), weightsFile);
             if (key.contains(".lora_B.") || key.contains("lora_magnitude")) {
@@ -63,6 +67,7 @@ public final class LoraMerge {
                 String weightName = module + ".weight";
                 Tensor w = base.get(weightName);
                 target.put(weightName, addProduct(w, b, a, scale, weightName));
+                changed.add(weightName);
                 merged++;
             } else {
                 String name = key.replace(".modules_to_save.default.", ".");
@@ -73,13 +78,23 @@ public final class LoraMerge {
                             + java.util.Arrays.toString(old.shape()) + " (is the adapter for another model or label count?)");
                 }
                 target.put(name, e.getValue());
+                changed.add(name);
                 replaced++;
             }
         }
         if (merged == 0) {
             throw new IllegalArgumentException(weightsFile + " has no lora_A/lora_B pairs: it is not a LoRA adapter");
         }
-        return new Summary(merged, replaced, r, alpha);
+        return new Summary(merged, replaced, r, alpha, List.copyOf(changed));
+    }
+
+    private static Map<String, Tensor> readTensors(Path file) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Safetensors.read(file, manager).forEach((name, a) -> out.put(name,
+                    new Tensor(a.getShape().getShape(), a.toType(DataType.FLOAT32, false).toFloatArray())));
+        }
+        return out;
     }
 
     /** W [out, in] + scale · B [out, r] · A [r, in], accumulated in double, stored as float32. */

@@ -1,48 +1,120 @@
 package io.nlistream.trainer.onnx;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import io.nlistream.trainer.checkpoint.DebertaV2Config;
+import io.nlistream.trainer.checkpoint.ModelConfig;
+import io.nlistream.trainer.model.LoadedModel;
+import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.model.SequenceClassifier;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** A checkpoint ready to export: its config, its weights (with the adapter merged in) and its architecture. */
-public record OnnxExporter(HfConfig config, Weights weights, ArchitectureExporter architecture, LoraMerge.Summary merge) {
+/**
+ * A checkpoint ready to export: the DJL model (checkpoint loading, name matching and .bin/sharded formats are the
+ * model package's), its weights as float arrays with a LoRA adapter merged in, and the exporter of its architecture.
+ * The DJL model carries the same merged weights, so it is the reference the export is checked against.
+ */
+public final class OnnxExporter implements AutoCloseable {
+    private final NDManager manager;
+    private final ModelConfig config;
+    private final SequenceClassifier model;
+    private final Weights weights;
+    private final ArchitectureExporter architecture;
+    private final LoraMerge.Summary merge;
+
+    private OnnxExporter(NDManager manager, ModelConfig config, SequenceClassifier model, String source, LoraMerge.Summary merge,
+            Weights weights) {
+        this.manager = manager;
+        this.config = config;
+        this.model = model;
+        this.weights = weights;
+        this.architecture = config instanceof DebertaV2Config ? new DebertaV2Exporter() : new RobertaExporter();
+        this.merge = merge;
+    }
 
     /** Reads {@code modelDir} and, when {@code adapterDir} is not null, merges that PEFT LoRA adapter into it. */
     public static OnnxExporter load(Path modelDir, Path adapterDir) throws IOException {
-        HfConfig config = HfConfig.read(modelDir);
-        ArchitectureExporter architecture = forConfig(config);
-        Weights weights = readWeights(modelDir);
-        LoraMerge.Summary merge = adapterDir == null ? null : LoraMerge.merge(weights, adapterDir);
-        return new OnnxExporter(config, weights, architecture, merge);
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            LoadedModel loaded = PretrainedModels.load(modelDir, manager);
+            if (!loaded.report().newlyInitialized().isEmpty()) {
+                throw new IllegalArgumentException(modelDir + " lacks " + loaded.report().newlyInitialized()
+                        + ": it is a base checkpoint without a trained classification head; fine-tune it first"
+                        + " (nli-trainer train) or export a checkpoint trained for NLI");
+            }
+            Map<String, Parameter> params = loaded.model().namedParameters();
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            params.forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
+            Weights weights = new Weights(modelDir.toString(), tensors);
+            LoraMerge.Summary merge = null;
+            if (adapterDir != null) {
+                merge = LoraMerge.merge(weights, adapterDir);
+                for (String name : merge.changed()) {
+                    params.get(name).getArray().set(FloatBuffer.wrap(weights.get(name).data()));
+                }
+            }
+            return new OnnxExporter(manager, loaded.config(), loaded.model(), modelDir.toString(), merge, weights);
+        } catch (RuntimeException | IOException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A model with random weights (transformers' initialisation) for benchmarks. */
+    public static OnnxExporter random(ModelConfig config) {
+        NDManager manager = NDManager.newBaseManager();
+        SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        model.namedParameters().forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
+        return new OnnxExporter(manager, config, model, "random " + config.modelType(), null, new Weights("random weights", tensors));
+    }
+
+    /** Exports a checkpoint directory as-is (no adapter). */
+    public static ModelProto export(Path modelDir, Precision precision) throws IOException {
+        try (OnnxExporter e = load(modelDir, null)) {
+            return e.export(precision);
+        }
     }
 
     public ModelProto export(Precision precision) {
         return architecture.export(config, weights, precision);
     }
 
-    /** Exports a checkpoint directory as-is (no adapter). */
-    public static ModelProto export(Path modelDir, Precision precision) throws IOException {
-        return load(modelDir, null).export(precision);
+    public ModelConfig config() {
+        return config;
     }
 
-    public static ArchitectureExporter forConfig(HfConfig config) {
-        return switch (config.modelType().toLowerCase(Locale.ROOT)) {
-            case "deberta-v2" -> new DebertaV2Exporter();
-            case "roberta", "camembert", "xlm-roberta" -> new RobertaExporter();
-            default -> throw new IllegalArgumentException(config + ": model_type '" + config.modelType()
-                    + "' cannot be exported (supported: deberta-v2, roberta, camembert, xlm-roberta)");
-        };
+    public Weights weights() {
+        return weights;
     }
 
-    /** The weights of a checkpoint directory ({@code model.safetensors}). */
-    public static Weights readWeights(Path modelDir) throws IOException {
-        Path file = modelDir.resolve("model.safetensors");
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(modelDir + " has no model.safetensors: the exporter reads"
-                    + " safetensors checkpoints (convert pytorch_model.bin with nli-trainer first)");
-        }
-        return new Weights(file.toString(), Safetensors.readFloats(file));
+    public ArchitectureExporter architecture() {
+        return architecture;
+    }
+
+    /** What merging the adapter did, or null without one. */
+    public LoraMerge.Summary merge() {
+        return merge;
+    }
+
+    /** The DJL model with the exported weights, as the export's reference. */
+    public ReferenceModel reference() {
+        return new DjlReference(model, manager);
+    }
+
+    private static Tensor toTensor(NDArray a) {
+        return new Tensor(Arrays.copyOf(a.getShape().getShape(), a.getShape().dimension()), a.toFloatArray());
+    }
+
+    @Override
+    public void close() {
+        manager.close();
     }
 }

@@ -1,7 +1,6 @@
 package io.nlistream.trainer.onnx;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -22,34 +21,30 @@ public final class OnnxParity {
 
     /** A fixture directory in the README's format: the model and its {@code expected.safetensors} side by side. */
     public static Result check(Path fixtureDir) throws IOException {
-        return check(fixtureDir, fixtureDir.resolve("expected.safetensors"), "logits", "probabilities");
+        return check(fixtureDir, null, fixtureDir.resolve("expected.safetensors"), "logits", "probabilities");
     }
 
     /**
-     * Exports {@code modelDir} and compares with {@code logitsKey} (and {@code probabilitiesKey}, when not null)
-     * of {@code expectedFile}, on its {@code input_ids} and {@code attention_mask}.
+     * Exports {@code modelDir} (with {@code adapterDir} merged, when not null) and compares with {@code logitsKey}
+     * (and {@code probabilitiesKey}, when not null) of {@code expectedFile}, on its inputs.
      */
-    public static Result check(Path modelDir, Path expectedFile, String logitsKey, String probabilitiesKey) throws IOException {
-        if (!Files.isRegularFile(expectedFile)) {
-            throw new IllegalArgumentException(expectedFile + " is missing: a parity fixture holds the model"
-                    + " (config.json + model.safetensors) and expected.safetensors with input_ids, attention_mask and logits");
+    public static Result check(Path modelDir, Path adapterDir, Path expectedFile, String logitsKey, String probabilitiesKey)
+            throws IOException {
+        FixtureExpected expected = FixtureExpected.read(expectedFile, logitsKey, probabilitiesKey);
+        try (OnnxExporter exporter = OnnxExporter.load(modelDir, adapterDir)) {
+            return compare(exporter.export(Precision.FP32).toByteArray(), expected);
         }
-        byte[] model = OnnxExporter.export(modelDir, Precision.FP32).toByteArray();
-        return compare(model, Safetensors.open(expectedFile), logitsKey, probabilitiesKey);
     }
 
     /** Runs a serialized model on the expected inputs and measures the largest differences. */
-    public static Result compare(byte[] model, Safetensors expected, String logitsKey, String probabilitiesKey) {
-        long[] shape = expected.shape("input_ids");
-        int rows = (int) shape[0];
-        int length = (int) shape[1];
+    public static Result compare(byte[] model, FixtureExpected expected) {
         OrtModel.Output out;
         try (OrtModel ort = OrtModel.load(model, 0)) {
-            out = ort.run(expected.longs("input_ids"), expected.longs("attention_mask"), rows, length);
+            out = ort.run(expected.inputIds(), expected.attentionMask(), expected.rows(), expected.length());
         }
-        double logits = maxAbsDiff(out.logits(), expected.tensor(logitsKey).data());
-        double probabilities = probabilitiesKey == null ? 0 : maxAbsDiff(out.probabilities(), expected.tensor(probabilitiesKey).data());
-        return new Result(logits, probabilities, rows, length);
+        double logits = maxAbsDiff(out.logits(), expected.logits());
+        double probabilities = expected.probabilities() == null ? 0 : maxAbsDiff(out.probabilities(), expected.probabilities());
+        return new Result(logits, probabilities, expected.rows(), expected.length());
     }
 
     static double maxAbsDiff(float[][] actual, float[] expected) {

@@ -2,6 +2,8 @@ package io.nlistream.trainer.onnx;
 
 import static io.nlistream.trainer.onnx.GraphBuilder.attr;
 
+import io.nlistream.trainer.checkpoint.ModelConfig;
+import io.nlistream.trainer.checkpoint.RobertaConfig;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
 
@@ -17,18 +19,19 @@ public final class RobertaExporter implements ArchitectureExporter {
     }
 
     @Override
-    public ModelProto export(HfConfig c, Weights w, Precision precision) {
+    public ModelProto export(ModelConfig config, Weights w, Precision precision) {
+        RobertaConfig c = (RobertaConfig) config;
         GraphBuilder g = new GraphBuilder("roberta");
         Ops ops = new Ops(g, precision);
         ArchitectureExporter.declareInputs(g);
-        int hidden = c.integer("hidden_size");
-        int heads = c.integer("num_attention_heads");
-        int layers = c.integer("num_hidden_layers");
-        float eps = c.number("layer_norm_eps");
-        String act = c.string("hidden_act");
-        long pad = c.integer("pad_token_id");
+        int hidden = c.hiddenSize();
+        int heads = c.numAttentionHeads();
+        int layers = c.numHiddenLayers();
+        float eps = c.layerNormEps();
+        String act = c.hiddenAct();
+        long pad = c.padTokenId();
         int headSize = hidden / heads;
-        String prefix = w.has("roberta.embeddings.word_embeddings.weight") ? "roberta." : "camembert.";
+        String prefix = "roberta.";
 
         g.scope("embeddings.");
         String p = prefix + "embeddings.";

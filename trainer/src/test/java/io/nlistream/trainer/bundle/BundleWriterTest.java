@@ -8,6 +8,7 @@ import io.nlistream.schemas.Json;
 import io.nlistream.schemas.Labels;
 import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.schemas.bundle.BundleVerifier;
+import io.nlistream.trainer.onnx.FixtureExpected;
 import io.nlistream.trainer.onnx.OrtModel;
 import io.nlistream.trainer.onnx.Precision;
 import io.nlistream.trainer.onnx.ReferenceModel;
@@ -77,6 +78,27 @@ class BundleWriterTest {
         assertThat(m.architecture()).isEqualTo("roberta");
         assertThat(m.padId()).isEqualTo(1);
         assertThat(m.onnx().variants()).hasSize(1);
+    }
+
+    @Test
+    void adapterIsMergedCheckedAgainstTheDjlModelAndShipped() throws Exception {
+        Path lora = FIXTURES.resolve("lora-camembert-tiny");
+        BundleManifest m = writer().write(new BundleWriter.Request(lora.resolve("base"), lora.resolve("adapter"),
+                tmp.resolve("lora"), "lora", "1", null, 128, Set.of(), PAIRS, null, null, null, null, false));
+        assertThat(m.files()).containsKeys("adapter/adapter_config.json", "adapter/adapter_model.safetensors");
+        BundleManifest.Variant fp32 = m.variant("fp32").orElseThrow();
+        assertThat(fp32.samplePairs()).isEqualTo(PAIRS.size()); // checked on the sample pairs against the DJL model
+        assertThat(fp32.maxAbsDiff()).isLessThanOrEqualTo(1e-4);
+        // The adapter changed the model: the bundle's logits are the merged model's, not the base's.
+        FixtureExpected e = FixtureExpected.read(lora.resolve("expected.safetensors"), "logits_merged_eval", null);
+        try (OrtModel ort = OrtModel.load(tmp.resolve("lora/model.onnx"), 1)) {
+            float[][] logits = ort.run(e.inputIds(), e.attentionMask(), e.rows(), e.length()).logits();
+            for (int i = 0; i < e.rows(); i++) {
+                for (int j = 0; j < 3; j++) {
+                    assertThat((double) logits[i][j]).isCloseTo(e.logitRows()[i][j], org.assertj.core.data.Offset.offset(1e-4));
+                }
+            }
+        }
     }
 
     @Test

@@ -14,60 +14,63 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LoraMergeTest {
     static final Path FIXTURES = OnnxParityTest.FIXTURES;
 
+    private static Map<String, Tensor> weights(Path dir, Path adapter) throws Exception {
+        try (OnnxExporter e = OnnxExporter.load(dir, adapter)) {
+            return e.weights().asMap();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"lora-deberta-tiny", "lora-camembert-tiny"})
     void mergedWeightsEqualPeftMergeAndUnload(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
-        Weights weights = OnnxExporter.readWeights(dir.resolve("base"));
-        LoraMerge.Summary summary = LoraMerge.merge(weights, dir.resolve("adapter"));
-        assertThat(summary.mergedModules()).isEqualTo(4); // query + value in each of 2 layers
-
-        Map<String, Tensor> expected = OnnxExporter.readWeights(dir.resolve("merged")).asMap();
-        assertThat(weights.asMap().keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
-        double maxDiff = 0;
-        for (var e : expected.entrySet()) {
-            float[] actual = weights.get(e.getKey()).data();
-            for (int i = 0; i < actual.length; i++) {
-                maxDiff = Math.max(maxDiff, Math.abs(actual[i] - e.getValue().data()[i]));
-            }
-        }
-        assertThat(maxDiff).isLessThanOrEqualTo(1e-6);
+        Map<String, Tensor> merged = weights(dir.resolve("base"), dir.resolve("adapter"));
+        Map<String, Tensor> expected = weights(dir.resolve("merged"), null);
+        Map<String, Tensor> base = weights(dir.resolve("base"), null);
+        assertThat(merged.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        assertThat(maxDiff(merged, expected)).isLessThanOrEqualTo(1e-6);
         // The merge changed something: the base is not already the merged model.
-        Tensor baseQuery = OnnxExporter.readWeights(dir.resolve("base")).asMap().entrySet().stream()
-                .filter(e -> e.getKey().endsWith("layer.0.attention.self." + (fixture.contains("deberta") ? "query_proj" : "query") + ".weight"))
-                .findFirst().orElseThrow().getValue();
-        assertThat(maxAbs(baseQuery.data(), expected.get(
-                fixture.contains("deberta") ? "deberta.encoder.layer.0.attention.self.query_proj.weight" : "roberta.encoder.layer.0.attention.self.query.weight").data()))
-                .isGreaterThan(1e-3);
+        assertThat(maxDiff(base, expected)).isGreaterThan(1e-3);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"lora-deberta-tiny", "lora-camembert-tiny"})
     void exportOfBasePlusAdapterMatchesMergedLogits(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
-        byte[] model = OnnxExporter.load(dir.resolve("base"), dir.resolve("adapter")).export(Precision.FP32).toByteArray();
-        OnnxParity.Result r = OnnxParity.compare(model, Safetensors.open(dir.resolve("expected.safetensors")), "logits_merged_eval", null);
+        OnnxParity.Result r = OnnxParity.check(dir.resolve("base"), dir.resolve("adapter"), dir.resolve("expected.safetensors"),
+                "logits_merged_eval", null);
         assertThat(r.logitsMaxAbsDiff()).isLessThanOrEqualTo(1e-4);
     }
 
     @Test
-    void refusesADirectoryThatIsNotAnAdapter(@TempDir Path empty) throws Exception {
-        Weights weights = OnnxExporter.readWeights(FIXTURES.resolve("lora-deberta-tiny/base"));
-        assertThatThrownBy(() -> LoraMerge.merge(weights, empty))
+    void mergeReportsWhatItChanged() throws Exception {
+        Path dir = FIXTURES.resolve("lora-deberta-tiny");
+        try (OnnxExporter e = OnnxExporter.load(dir.resolve("base"), dir.resolve("adapter"))) {
+            assertThat(e.merge().mergedModules()).isEqualTo(4); // query + value in each of 2 layers
+            assertThat(e.merge().changed()).contains("deberta.encoder.layer.1.attention.self.value_proj.weight", "classifier.weight");
+        }
+    }
+
+    @Test
+    void refusesADirectoryThatIsNotAnAdapter(@TempDir Path empty) {
+        assertThatThrownBy(() -> OnnxExporter.load(FIXTURES.resolve("lora-deberta-tiny/base"), empty))
                 .hasMessageContaining("adapter_config.json").hasMessageContaining("is not a PEFT adapter");
     }
 
     @Test
-    void refusesAnAdapterForAnotherModel() throws Exception {
-        Weights camembert = OnnxExporter.readWeights(FIXTURES.resolve("lora-camembert-tiny/base"));
-        assertThatThrownBy(() -> LoraMerge.merge(camembert, FIXTURES.resolve("lora-deberta-tiny/adapter")))
+    void refusesAnAdapterForAnotherModel() {
+        assertThatThrownBy(() -> OnnxExporter.load(FIXTURES.resolve("lora-camembert-tiny/base"), FIXTURES.resolve("lora-deberta-tiny/adapter")))
                 .hasMessageContaining("has no weight");
     }
 
-    private static double maxAbs(float[] a, float[] b) {
+    private static double maxDiff(Map<String, Tensor> a, Map<String, Tensor> b) {
         double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
+        for (var e : b.entrySet()) {
+            float[] x = a.get(e.getKey()).data();
+            float[] y = e.getValue().data();
+            for (int i = 0; i < x.length; i++) {
+                m = Math.max(m, Math.abs(x[i] - y[i]));
+            }
         }
         return m;
     }
