@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.nlistream.trainer.checkpoint.RestrictedUnpickler.Storage;
 import io.nlistream.trainer.checkpoint.RestrictedUnpickler.Tensor;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,13 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * Reads a {@code pytorch_model.bin} state dict ({@code torch.save} output) into NDArrays named by their state-dict
@@ -71,30 +69,27 @@ public final class PytorchBinReader {
     }
 
     private static NDList readZip(Path file, NDManager manager) throws IOException {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
+        try (TorchZip zip = TorchZip.open(file)) {
             String prefix = archivePrefix(zip);
             ByteOrder order = byteOrder(zip, prefix);
-            Object root;
-            try (InputStream pkl = new BufferedInputStream(zip.getInputStream(zip.getEntry(prefix + "data.pkl")))) {
-                root = new RestrictedUnpickler(pkl, pid -> storage(pid, 5)).load();
-            }
+            ByteBuffer pkl = zip.read(prefix + "data.pkl");
+            byte[] pickle = new byte[pkl.remaining()];
+            pkl.get(pickle);
+            Object root = new RestrictedUnpickler(new ByteArrayInputStream(pickle), pid -> storage(pid, 5)).load();
             return materialize(stateDict(root), key -> {
-                ZipEntry entry = zip.getEntry(prefix + "data/" + key);
-                if (entry == null) {
-                    throw new IOException("storage record " + prefix + "data/" + key + " is missing");
+                String name = prefix + "data/" + key;
+                if (!zip.has(name)) {
+                    throw new IOException("storage record " + name + " is missing");
                 }
-                try (InputStream in = zip.getInputStream(entry)) {
-                    return in.readAllBytes();
-                }
+                return zip.read(name);
             }, order, manager);
         }
     }
 
     /** The archive's top folder: "archive" since torch 1.7, the file's stem before that. */
-    private static String archivePrefix(ZipFile zip) throws IOException {
+    private static String archivePrefix(TorchZip zip) throws IOException {
         boolean torchScript = false;
-        for (Enumeration<? extends ZipEntry> it = zip.entries(); it.hasMoreElements(); ) {
-            String name = it.nextElement().getName();
+        for (String name : zip.names()) {
             int slash = name.indexOf('/');
             if (slash > 0 && name.substring(slash + 1).equals("data.pkl")) {
                 return name.substring(0, slash + 1);
@@ -106,19 +101,16 @@ public final class PytorchBinReader {
                 : "the zip archive has no <archive>/data.pkl record: not a torch.save file");
     }
 
-    private static ByteOrder byteOrder(ZipFile zip, String prefix) throws IOException {
-        ZipEntry entry = zip.getEntry(prefix + "byteorder");
-        if (entry == null) {
+    private static ByteOrder byteOrder(TorchZip zip, String prefix) throws IOException {
+        if (!zip.has(prefix + "byteorder")) {
             return ByteOrder.LITTLE_ENDIAN;
         }
-        try (InputStream in = zip.getInputStream(entry)) {
-            String order = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
-            return switch (order) {
-                case "little" -> ByteOrder.LITTLE_ENDIAN;
-                case "big" -> ByteOrder.BIG_ENDIAN;
-                default -> throw new IOException("unknown byteorder record '" + order + "'");
-            };
-        }
+        String order = StandardCharsets.US_ASCII.decode(zip.read(prefix + "byteorder")).toString().trim();
+        return switch (order) {
+            case "little" -> ByteOrder.LITTLE_ENDIAN;
+            case "big" -> ByteOrder.BIG_ENDIAN;
+            default -> throw new IOException("unknown byteorder record '" + order + "'");
+        };
     }
 
     private static NDList readLegacy(Path file, NDManager manager) throws IOException {
@@ -145,7 +137,7 @@ public final class PytorchBinReader {
                     ? ByteOrder.BIG_ENDIAN
                     : ByteOrder.LITTLE_ENDIAN;
             List<Map.Entry<String, Tensor>> tensors = stateDict(unpickler.load());
-            Map<String, byte[]> data = new HashMap<>();
+            Map<String, ByteBuffer> data = new HashMap<>();
             if (!(unpickler.load() instanceof List<?> keys)) {
                 throw new IOException("the legacy storage key list is missing");
             }
@@ -165,10 +157,10 @@ public final class PytorchBinReader {
                     throw new IOException("storage " + key + " is truncated: " + bytes.length + " of " + nbytes
                             + " bytes");
                 }
-                data.put(storage.key(), bytes);
+                data.put(storage.key(), ByteBuffer.wrap(bytes));
             }
             return materialize(tensors, key -> {
-                byte[] bytes = data.get(key);
+                ByteBuffer bytes = data.get(key);
                 if (bytes == null) {
                     throw new IOException("storage " + key + " is not in the file's storage list");
                 }
@@ -215,7 +207,7 @@ public final class PytorchBinReader {
     }
 
     private interface StorageSource {
-        byte[] bytes(String key) throws IOException;
+        ByteBuffer bytes(String key) throws IOException;
     }
 
     /** Builds the arrays in state-dict order; a storage's bytes stay cached only while a later tensor needs them. */
@@ -223,11 +215,11 @@ public final class PytorchBinReader {
             NDManager manager) throws IOException {
         Map<String, Integer> uses = new HashMap<>();
         tensors.forEach(e -> uses.merge(e.getValue().storage().key(), 1, Integer::sum));
-        Map<String, byte[]> cache = new LinkedHashMap<>();
+        Map<String, ByteBuffer> cache = new LinkedHashMap<>();
         NDList list = new NDList(tensors.size());
         for (Map.Entry<String, Tensor> e : tensors) {
             String key = e.getValue().storage().key();
-            byte[] bytes = cache.get(key);
+            ByteBuffer bytes = cache.get(key);
             if (bytes == null) {
                 bytes = source.bytes(key);
                 cache.put(key, bytes);
@@ -246,7 +238,7 @@ public final class PytorchBinReader {
     static final class TensorCopier {
         private TensorCopier() {}
 
-        static NDArray toNDArray(String name, Tensor t, byte[] storage, ByteOrder order, NDManager manager)
+        static NDArray toNDArray(String name, Tensor t, ByteBuffer storage, ByteOrder order, NDManager manager)
                 throws IOException {
             long numel = 1;
             long lastIndex = t.offset();
@@ -259,18 +251,19 @@ public final class PytorchBinReader {
             }
             TorchDType dtype = t.dtype();
             int outSize = dtype.target.getNumOfBytes();
-            if (numel > 0 && (t.offset() < 0 || (lastIndex + 1) * dtype.elementSize > storage.length)) {
+            if (numel > 0 && (t.offset() < 0 || (lastIndex + 1) * dtype.elementSize > storage.limit())) {
                 throw new IOException("tensor '" + name + "' reads past the end of its storage ("
-                        + storage.length + " bytes): the file is truncated or corrupt");
+                        + storage.limit() + " bytes): the file is truncated or corrupt");
             }
             if (numel * outSize > Integer.MAX_VALUE - 8) {
                 throw new IOException("tensor '" + name + "' is larger than 2 GiB");
             }
-            ByteBuffer src = ByteBuffer.wrap(storage).order(order);
+            ByteBuffer src = storage.duplicate().order(order);
             ByteBuffer out = ByteBuffer.allocateDirect((int) (numel * outSize)).order(ByteOrder.nativeOrder());
             if (isContiguous(t) && dtype.target.getNumOfBytes() == dtype.elementSize
                     && order == ByteOrder.nativeOrder()) {
-                out.put(storage, (int) (t.offset() * dtype.elementSize), (int) (numel * outSize));
+                int from = (int) (t.offset() * dtype.elementSize);
+                out.put(src.limit(from + (int) (numel * outSize)).position(from));
                 return manager.create(out.rewind(), new Shape(t.shape()), dtype.target);
             }
             long[] shape = t.shape();

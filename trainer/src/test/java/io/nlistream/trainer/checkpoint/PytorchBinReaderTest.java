@@ -139,6 +139,26 @@ class PytorchBinReaderTest {
     }
 
     @Test
+    void readsAReZippedDeflatedArchive() throws IOException {
+        Path file = dir.resolve("rezipped.bin");
+        TorchSaveWriter.writeDeflatedZip(file, "archive", list(contiguous("w", floats("0", 1.5f, -2, 3), 3)));
+
+        assertThat(PytorchBinReader.read(file, manager).get(0).toFloatArray()).containsExactly(1.5f, -2, 3);
+    }
+
+    @Test
+    void aTruncatedDownloadIsReportedAsSuch() throws IOException {
+        Path file = dir.resolve("cut.bin");
+        TorchSaveWriter.writeZip(file, "archive", list(contiguous("w", floats("0", 1, 2, 3, 4), 4)));
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 30));
+
+        assertThatThrownBy(() -> PytorchBinReader.read(file, manager))
+                .hasMessageContaining("cut.bin")
+                .hasMessageContaining("truncated download?");
+    }
+
+    @Test
     void readsTheLegacyNonZipFormat() throws IOException {
         StorageSpec matrix = floats("94114", 0, 1, 2, 3, 4, 5);
         List<TensorSpec> tensors = list(

@@ -77,6 +77,18 @@ final class TorchSaveWriter {
         writeZip(file, archive, statePickle(tensors, false), storages(tensors));
     }
 
+    /** The same records compressed, as a user who unpacked and re-zipped a checkpoint would produce. */
+    static void writeDeflatedZip(Path file, String archive, List<TensorSpec> tensors) throws IOException {
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+            zip.putNextEntry(new ZipEntry(archive + "/data.pkl"));
+            zip.write(statePickle(tensors, false));
+            for (StorageSpec s : storages(tensors).values()) {
+                zip.putNextEntry(new ZipEntry(archive + "/data/" + s.key()));
+                zip.write(s.bytes());
+            }
+        }
+    }
+
     static void writeZip(Path file, String archive, byte[] dataPkl, Map<String, StorageSpec> storages)
             throws IOException {
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
