@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
             DownloadCommand.class,
             ExportCommand.class,
             OnnxParityCommand.class,
+            ParityCommand.class,
+            PredictCommand.class,
+            BenchCommand.class,
         })
 public final class TrainerCli {
     public static void main(String[] args) {
