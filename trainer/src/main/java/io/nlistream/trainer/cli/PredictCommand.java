@@ -33,7 +33,8 @@ public final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+            description = "Model directory, or a Hugging Face repo id (e.g. almanach/camembertav2-base-xnli).")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer directory (default: the model's).")
