@@ -10,8 +10,9 @@ ARG CUDA_IMAGE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04
 FROM ${JDK_IMAGE} AS build
 WORKDIR /src
 COPY . .
+# The offline demo bundle (a package-phase export of a random-weight model) has no place in this image.
 RUN --mount=type=cache,target=/root/.m2 \
-    ./mvnw -B -ntp -Pgpu -pl trainer -am package -DskipTests
+    ./mvnw -B -ntp -Pgpu -pl trainer -am package -DskipTests -Dnli.demo.skip=true
 
 FROM ${JRE_IMAGE} AS jre
 
