@@ -69,6 +69,23 @@ class PytorchBinReaderTest {
     }
 
     @Test
+    void readsAStateDictWithHundredsOfEntries() throws IOException {
+        // past 256 memo entries the pickler switches to LONG_BINPUT / LONG_BINGET
+        List<TensorSpec> tensors = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            tensors.add(contiguous("layer." + i + ".bias", floats(Integer.toString(i), i, -i), 2));
+        }
+        Path file = dir.resolve("many.bin");
+        TorchSaveWriter.writeZip(file, "archive", tensors);
+
+        NDList arrays = PytorchBinReader.read(file, manager);
+
+        assertThat(arrays).hasSize(300);
+        assertThat(arrays.get(299).getName()).isEqualTo("layer.299.bias");
+        assertThat(arrays.get(299).toFloatArray()).containsExactly(299, -299);
+    }
+
+    @Test
     void honoursStridesOfATransposedViewAndTheStorageOffsetOfASlice() throws IOException {
         // storage: the 3x4 matrix [[0,1,2,3],[4,5,6,7],[8,9,10,11]] row-major
         StorageSpec matrix = floats("0", 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);

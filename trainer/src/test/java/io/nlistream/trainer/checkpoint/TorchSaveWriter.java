@@ -184,14 +184,25 @@ final class TorchSaveWriter {
             return this;
         }
 
+        /** BINPUT below 256, LONG_BINPUT above, as CPython does. */
         Pickler put() {
-            return raw('q', next++);
+            int index = next++;
+            return index < 256 ? raw('q', index) : raw('r').int4(index);
+        }
+
+        Pickler get(int index) {
+            return index < 256 ? raw('h', index) : raw('j').int4(index);
+        }
+
+        private Pickler int4(int v) {
+            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+            return this;
         }
 
         Pickler global(String module, String name) {
             String key = "global:" + module + "." + name;
             if (memo.containsKey(key)) {
-                return raw('h', memo.get(key));
+                return get(memo.get(key));
             }
             raw('c');
             out.writeBytes((module + "\n" + name + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -202,7 +213,7 @@ final class TorchSaveWriter {
         Pickler string(String s) {
             String key = "str:" + s;
             if (memo.containsKey(key)) {
-                return raw('h', memo.get(key));
+                return get(memo.get(key));
             }
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
             raw('X');
