@@ -1,8 +1,10 @@
 package io.nlistream.schemas.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.NonValidationKeyword;
 import com.networknt.schema.PathType;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
@@ -26,13 +28,22 @@ import java.util.Map;
  * Thread-safe; compiled schemas are cached.
  */
 public final class SchemaValidator {
+    private static final List<String> ANNOTATIONS =
+            List.of("x-maxDepth", "x-maxSerializedBytes", "x-sumTo", "x-sumTolerance");
     private static final SchemaValidator INSTANCE = new SchemaValidator();
 
     private final Map<ContractSchema, JsonSchema> schemas = new EnumMap<>(ContractSchema.class);
     private final Map<ContractSchema, JsonNode> raw = new EnumMap<>(ContractSchema.class);
 
     private SchemaValidator() {
-        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+        // The x- annotations are enforced below, not by networknt: declare them so it does not warn about them.
+        JsonMetaSchema.Builder meta = JsonMetaSchema.builder(JsonMetaSchema.getV202012());
+        for (String keyword : ANNOTATIONS) {
+            meta.keyword(new NonValidationKeyword(keyword));
+        }
+        JsonMetaSchema metaSchema = meta.build();
+        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
+                b -> b.metaSchema(metaSchema));
         SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
                 .pathType(PathType.JSON_PATH)
                 .formatAssertionsEnabled(true)
