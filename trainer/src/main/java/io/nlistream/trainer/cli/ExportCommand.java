@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.trainer.bundle.BundleWriter;
+import io.nlistream.trainer.checkpoint.CheckpointException;
 import io.nlistream.trainer.bundle.ExportCheckFailed;
 import io.nlistream.trainer.bundle.SamplePairs;
 import io.nlistream.trainer.onnx.Precision;
@@ -24,9 +25,10 @@ import picocli.CommandLine.Option;
                 "The fp32 export is checked in ONNX Runtime before anything is written; over 1e-4 (max abs logit diff)"
                         + " the command exits 1. Exit 2: bad input."})
 public final class ExportCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "checkpoint directory: config.json, model.safetensors, tokenizer.json (+ tokenizer_config.json)")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID",
+            description = "checkpoint directory (config.json, model.safetensors or pytorch_model.bin, tokenizer.json"
+                    + " + tokenizer_config.json) or a Hugging Face Hub id")
+    String model;
 
     @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter to merge (adapter_config.json + adapter_model.safetensors); copied to adapter/")
     Path adapter;
@@ -84,8 +86,10 @@ public final class ExportCommand implements Callable<Integer> {
             List<String[]> pairs = SamplePairs.load(sample, sampleSize);
             Path metricsFile = metrics != null ? metrics
                     : report != null && Files.isRegularFile(report.resolve("metrics.json")) ? report.resolve("metrics.json") : null;
-            BundleWriter.Request request = new BundleWriter.Request(model, adapter, out,
-                    name != null ? name : defaultName(model), version, baseModel, maxLength, variants, pairs,
+            Path modelDir = new HubModelConverter().convert(model);
+            String base = baseModel != null ? baseModel : Files.isDirectory(Path.of(model)) ? null : model;
+            BundleWriter.Request request = new BundleWriter.Request(modelDir, adapter, out,
+                    name != null ? name : defaultName(base != null ? Path.of(base) : modelDir), version, base, maxLength, variants, pairs,
                     null, object(training), object(metricsFile), report, force);
             BundleManifest m = new BundleWriter(System.err).write(request);
             System.out.printf("%s %s (%s, labels %s, pad id %d): %s%n", m.name(), m.version(), m.architecture(),
@@ -94,7 +98,7 @@ public final class ExportCommand implements Callable<Integer> {
         } catch (ExportCheckFailed e) {
             System.err.println("export check failed: " + e.getMessage());
             return 1;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | CheckpointException | picocli.CommandLine.TypeConversionException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
         }

@@ -70,7 +70,7 @@ public final class OnnxParityCommand implements Callable<Integer> {
             json.put("error", e.getMessage()).put("pass", false);
             System.out.println(Json.mapper().writeValueAsString(json));
             return 1;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | io.nlistream.trainer.checkpoint.CheckpointException e) {
             json.put("error", e.getMessage()).put("pass", false);
             System.out.println(Json.mapper().writeValueAsString(json));
             return 2;

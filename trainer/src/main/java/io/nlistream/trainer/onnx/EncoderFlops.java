@@ -1,0 +1,25 @@
+package io.nlistream.trainer.onnx;
+
+import io.nlistream.trainer.checkpoint.DebertaV2Config;
+import io.nlistream.trainer.checkpoint.ModelConfig;
+
+/**
+ * Multiply-add FLOPs (2 per MAC) of one forward pass of a padded batch, counting the matrix products, which are
+ * nearly all of the work: per layer and token the q/k/v/output projections (4·2·H²) and the feed-forward (2·2·H·I),
+ * per layer and sequence the scores and context (2·2·L²·H), and for DeBERTa the c2p and p2c products against the
+ * 2·span relative embeddings (2·2·L·2span·H). Relative-embedding projections are constant and folded by ONNX Runtime.
+ */
+public final class EncoderFlops {
+    private EncoderFlops() {}
+
+    public static double batch(ModelConfig c, int batch, int length) {
+        double h = c.hiddenSize();
+        double l = length;
+        double perLayer = l * (8 * h * h + 4 * h * c.intermediateSize()) + 4 * l * l * h;
+        if (c instanceof DebertaV2Config d && d.relativeAttention()) {
+            int products = (d.c2p() ? 1 : 0) + (d.p2c() ? 1 : 0);
+            perLayer += products * 2 * l * 2.0 * d.relativeSpan() * h;
+        }
+        return batch * c.numHiddenLayers() * perLayer;
+    }
+}
