@@ -33,6 +33,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Check the implementation against reference outputs of transformers.",
             "parity DIR: DIR holds config.json, model weights and expected.safetensors; prints one JSON object with"
                     + " logits_max_abs_diff, the max diff of each hidden state and pass.",
+            "parity --onnx DIR: the fp32 ONNX export of the fixture in DIR, through a temporary bundle, in ONNX Runtime.",
             "parity --tokenizer DIR --pairs FILE.tsv --expected FILE.jsonl: prints every pair whose input ids differ.",
             "Exit codes: 0 equal within tolerance, 1 a difference over tolerance, 2 bad input."})
 public final class ParityCommand implements Callable<Integer> {
@@ -53,6 +54,10 @@ public final class ParityCommand implements Callable<Integer> {
     @Option(names = "--expected", paramLabel = "FILE", description = "JSONL: {\"pairID\": ..., \"input_ids\": [...]}.")
     Path expected;
 
+    @Option(names = "--onnx", paramLabel = "DIR", description = "Check the ONNX export of fixture DIR instead: exported"
+            + " to a temporary bundle, run in ONNX Runtime, compared with expected.safetensors.")
+    Path onnx;
+
     @Option(names = "--max-length", defaultValue = "128", description = "Truncation length (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
@@ -61,6 +66,9 @@ public final class ParityCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
+            if (onnx != null) {
+                return OnnxParityCheck.run(onnx, out);
+            }
             if (tokenizer != null) {
                 if (pairs == null || expected == null) {
                     throw new IllegalArgumentException("--tokenizer needs --pairs FILE.tsv and --expected FILE.jsonl");

@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             DownloadCommand.class,
             ExportCommand.class,
-            OnnxParityCommand.class,
             ParityCommand.class,
             PredictCommand.class,
             BenchCommand.class,

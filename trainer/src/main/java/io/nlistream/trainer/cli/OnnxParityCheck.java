@@ -11,30 +11,22 @@ import io.nlistream.trainer.onnx.FixtureExpected;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.EnumSet;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /**
- * {@code onnx-parity DIR}: exports a parity fixture's model to a temporary bundle and checks the bundle's model.onnx in
+ * {@code parity --onnx DIR}: exports a parity fixture's model to a temporary bundle and checks the bundle's model.onnx in
  * ONNX Runtime against the fixture's expected.safetensors. Prints one JSON object; exit 1 over tolerance, 2 on bad input.
  */
-@Command(name = "onnx-parity", mixinStandardHelpOptions = true,
-        description = "Check the ONNX export of a fixture directory (config.json + model.safetensors [+ tokenizer.json]"
-                + " + expected.safetensors) against transformers' logits: one JSON object with the max differences and"
-                + " `pass`; exit 1 over tolerance (1e-4), 2 on bad input.")
-public final class OnnxParityCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "DIR", description = "fixture directory in the format of fixtures/README.md")
-    Path dir;
+final class OnnxParityCheck {
+    private OnnxParityCheck() {}
 
-    @Override
-    public Integer call() throws IOException {
+    static int run(Path dir, PrintWriter out) throws IOException {
         ObjectNode json = Json.mapper().createObjectNode().put("fixture", dir.toString());
         try {
             Path expected = dir.resolve("expected.safetensors");
@@ -64,15 +56,18 @@ public final class OnnxParityCommand implements Callable<Integer> {
                     .put("probabilities_max_abs_diff", r.probabilitiesMaxAbsDiff())
                     .put("tolerance", OnnxParity.TOLERANCE)
                     .put("pass", r.pass());
-            System.out.println(Json.mapper().writeValueAsString(json));
+            out.println(Json.mapper().writeValueAsString(json));
+            out.flush();
             return r.pass() ? 0 : 1;
         } catch (ExportCheckFailed e) {
             json.put("error", e.getMessage()).put("pass", false);
-            System.out.println(Json.mapper().writeValueAsString(json));
+            out.println(Json.mapper().writeValueAsString(json));
+            out.flush();
             return 1;
         } catch (IllegalArgumentException | io.nlistream.trainer.checkpoint.CheckpointException e) {
             json.put("error", e.getMessage()).put("pass", false);
-            System.out.println(Json.mapper().writeValueAsString(json));
+            out.println(Json.mapper().writeValueAsString(json));
+            out.flush();
             return 2;
         }
     }
