@@ -60,7 +60,11 @@ public final class HubClient {
         int at = value.lastIndexOf('@');
         String repoId = at > 0 ? value.substring(0, at) : value;
         String revision = at > 0 ? value.substring(at + 1) : options.revision();
-        if (looksLikePath(value) || !REPO_ID.matcher(repoId).matches() || revision.isBlank()) {
+        if (looksLikePath(value)) {
+            throw new HubException("--model " + value + ": no such directory. Pass a checkpoint directory (config.json"
+                    + " and weights) or a Hugging Face repo id such as almanach/camemberta-base");
+        }
+        if (!REPO_ID.matcher(repoId).matches() || revision.isBlank()) {
             throw new HubException("--model '" + value + "' is neither an existing directory nor a Hugging Face repo"
                     + " id (org/name, optionally @revision, e.g. almanach/camemberta-base or"
                     + " almanach/camemberta-base@main)");

@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The Hub's HTTP surface: {@code /api/models/{repo}/revision/{rev}} (commit and file list),
@@ -268,6 +269,7 @@ final class HubHttp {
         }
         ProgressBar bar = new ProgressBarBuilder().setTaskName(filename).setInitialMax(size)
                 .setUnit("MiB", 1 << 20).showSpeed().setUpdateIntervalMillis(500)
+                .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
         bar.stepTo(start);
         return bar;

@@ -346,6 +346,8 @@ class HubClientTest {
         assertThat(hub.requests()).isEmpty();
 
         assertThatThrownBy(() -> HubClient.resolve("./no/such/model", options()))
+                .hasMessageContaining("--model ./no/such/model: no such directory");
+        assertThatThrownBy(() -> HubClient.resolve("not a repo!", options()))
                 .hasMessageContaining("is neither an existing directory nor a Hugging Face repo id");
         assertThatThrownBy(() -> HubClient.resolve(FIXTURE.resolve("config.json").toString(), options()))
                 .hasMessageContaining("is a file");
