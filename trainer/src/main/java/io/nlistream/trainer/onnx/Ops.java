@@ -68,10 +68,10 @@ public final class Ops {
         };
     }
 
-    /** 0.5·x·(1 + erf(x/√2)); ONNX Runtime fuses this pattern into its Gelu kernel. */
+    /** x·(1 + erf(x/√2))·0.5 in the node order torch exports, which ONNX Runtime fuses into its Gelu kernel. */
     public String gelu(String x) {
-        String erf = g.op("Erf", g.op("Mul", x, g.scalar((float) (1 / Math.sqrt(2)))));
-        return g.op("Mul", g.op("Mul", x, g.scalar(0.5f)), g.op("Add", erf, g.scalar(1f)));
+        String erf = g.op("Erf", g.op("Div", x, g.scalar((float) Math.sqrt(2))));
+        return g.op("Mul", g.op("Mul", x, g.op("Add", erf, g.scalar(1f))), g.scalar(0.5f));
     }
 
     public String add(String a, String b) {
