@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
             ParityCommand.class,
             PredictCommand.class,
             BenchCommand.class,
+            TrainCommand.class,
+            EvaluateCommand.class,
+            CompareCommand.class,
         })
 public final class TrainerCli {
     public static void main(String[] args) {

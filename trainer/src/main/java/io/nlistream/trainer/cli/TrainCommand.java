@@ -1,0 +1,251 @@
+package io.nlistream.trainer.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.nlistream.schemas.Labels;
+import io.nlistream.tokenizer.PairTokenizer;
+import io.nlistream.trainer.data.EncodedSet;
+import io.nlistream.trainer.data.NliDataset;
+import io.nlistream.trainer.data.NliReader;
+import io.nlistream.trainer.eval.RunMetrics;
+import io.nlistream.trainer.eval.RunReport;
+import io.nlistream.trainer.model.LoadedModel;
+import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.train.EncoderTrainable;
+import io.nlistream.trainer.train.TrainConfig;
+import io.nlistream.trainer.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/** {@code train}: fine-tunes a checkpoint on a labelled file with the seed's recipe and writes a run directory. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Fine-tune a CamemBERTa (DeBERTa-v2) or CamemBERT (RoBERTa) checkpoint for French NLI.",
+            "Defaults are the seed's recipe. The run directory gets metrics.json, report.md, plots/ and checkpoints/."})
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Checkpoint directory (config.json + model.safetensors or pytorch_model.bin).")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Directory with tokenizer.json (default: --model).")
+    Path tokenizer;
+
+    @Option(names = "--train", required = true, paramLabel = "FILE", description = "Labelled training pairs.")
+    Path trainFile;
+
+    @Option(names = "--eval", required = true, paramLabel = "FILE",
+            description = "Labelled pairs evaluated after every epoch (early stopping and the final report).")
+    Path evalFile;
+
+    @Option(names = "--output", paramLabel = "DIR", defaultValue = "runs/run",
+            description = "Run directory (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Run name in reports and comparisons (default: the model directory's name).")
+    String name;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A .properties file of option values, keys are long option names without the dashes"
+                    + " (batch-size=16, lr=3e-4, ...); options on the command line win.")
+    Path config;
+
+    @Mixin
+    DataOptions data;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Training pairs per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--eval-batch-size", defaultValue = "64", description = "Pairs per evaluation batch (default: ${DEFAULT-VALUE}).")
+    int evalBatchSize;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "Max tokens per pair, longest_first truncation (default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--lr", defaultValue = "2e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01",
+            description = "AdamW weight decay, not applied to biases and LayerNorm weights (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--adam-beta1", defaultValue = "0.9", description = "(default: ${DEFAULT-VALUE})")
+    double beta1;
+
+    @Option(names = "--adam-beta2", defaultValue = "0.999", description = "(default: ${DEFAULT-VALUE})")
+    double beta2;
+
+    @Option(names = "--adam-eps", defaultValue = "1e-8", description = "(default: ${DEFAULT-VALUE})")
+    double eps;
+
+    @Option(names = "--warmup-steps", defaultValue = "0",
+            description = "Linear warmup steps before the linear decay to 0 (default: ${DEFAULT-VALUE}).")
+    long warmupSteps;
+
+    @Option(names = "--max-grad-norm", defaultValue = "1.0",
+            description = "Global-norm gradient clipping as transformers' Trainer; 0 = off (default: ${DEFAULT-VALUE}).")
+    double maxGradNorm;
+
+    @Option(names = "--patience", defaultValue = "3",
+            description = "Early stopping after this many epochs without a better eval macro-F1; 0 = off (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of batching, dropout and new weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--pool-batches", defaultValue = "50",
+            description = "Batches sorted by length together; 1 = plain shuffling (default: ${DEFAULT-VALUE}).")
+    int poolBatches;
+
+    /** Which parameters the optimizer updates. */
+    enum Trainable { CLASSIFIER, ALL }
+
+    @Option(names = "--trainable", defaultValue = "CLASSIFIER", paramLabel = "SET",
+            description = "classifier: the classification head only (PEFT's modules_to_save); all: full fine-tuning"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Trainable trainableSet;
+
+    @Option(names = "--resume", description = "Continue from the last checkpoint in --output (same settings needed).")
+    boolean resume;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (GPU flavour only) (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--devices", defaultValue = "1", description = "Number of devices; only 1 (no data-parallel training yet).")
+    int devices;
+
+    @Option(names = "--no-progress", negatable = false, description = "No progress bar (one line per epoch only).")
+    boolean noProgress;
+
+    @Spec
+    CommandSpec spec;
+
+    private boolean configApplied;
+
+    @Override
+    public Integer call() throws IOException {
+        if (config != null && !configApplied) {
+            return withConfigFile();
+        }
+        TrainConfig recipe;
+        Device dev;
+        try {
+            recipe = new TrainConfig(epochs, batchSize, evalBatchSize, lr, weightDecay, beta1, beta2, eps, warmupSteps,
+                    maxGradNorm, patience, seed, poolBatches);
+            dev = DeviceChoice.resolve(device, devices);
+        } catch (IllegalArgumentException e) {
+            System.err.println("train: " + e.getMessage());
+            return 2;
+        }
+        if (!Files.isDirectory(model)) {
+            System.err.println("train: model directory not found: " + model);
+            return 2;
+        }
+        if (Files.exists(output.resolve(RunMetrics.FILE)) && !resume) {
+            System.err.println("train: " + output + " already holds a finished run; choose another --output or add --resume");
+            return 2;
+        }
+        try {
+            return train(recipe, dev);
+        } catch (IllegalArgumentException e) {
+            System.err.println("train: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private int train(TrainConfig recipe, Device dev) {
+        NliDataset train = NliReader.read(trainFile, data.toReadOptions());
+        NliDataset eval = NliReader.read(evalFile, data.toReadOptions());
+        System.out.printf("train %s: %d pairs%n%s", trainFile, train.size(), train.labelDistribution().format());
+        System.out.printf("eval %s: %d pairs%n%s", evalFile, eval.size(), eval.labelDistribution().format());
+        String runName = name != null ? name : model.toAbsolutePath().normalize().getFileName().toString();
+        try (NDManager manager = NDManager.newBaseManager(dev);
+                PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
+            ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
+            LoadedModel loaded = PretrainedModels.load(model, manager, Labels.CONTRACT);
+            EncoderTrainable trainable = new EncoderTrainable(loaded.model(), manager,
+                    trainableSet == Trainable.ALL ? n -> true : EncoderTrainable.CLASSIFIER_HEAD);
+            if (trainable.trainableParameters().isEmpty()) {
+                throw new IllegalArgumentException(model + " has no classifier.* parameters to train");
+            }
+            System.out.printf(Locale.ROOT, "%s (%s) on %s: trainable params: %,d || all params: %,d || trainable%%: %.4f%n",
+                    model, loaded.config().architecture(), dev, trainable.trainableCount(), trainable.parameterCount(),
+                    100.0 * trainable.trainableCount() / trainable.parameterCount());
+            EncodedSet trainSet = EncodedSet.encode(train, pairs);
+            EncodedSet evalSet = EncodedSet.encode(eval, pairs);
+            System.out.printf("truncated to %d tokens: %d train pairs, %d eval pairs%n", maxLength,
+                    trainSet.truncatedCount(), evalSet.truncatedCount());
+
+            Trainer trainer = new Trainer(recipe, Labels.CONTRACT, pairs::pad, System.out, !noProgress, null);
+            Trainer.Outcome outcome = trainer.train(trainable, manager, trainSet, evalSet, output, resume);
+
+            Map<String, Object> settings = new LinkedHashMap<>();
+            settings.put("model", model.toString());
+            settings.put("train", trainFile.toString());
+            settings.put("eval", evalFile.toString());
+            settings.put("max-length", maxLength);
+            settings.put("trainable", trainableSet.name().toLowerCase(Locale.ROOT));
+            settings.putAll(recipe.toMap());
+            settings.put("device", dev.toString());
+            Map<String, long[]> distributions = new LinkedHashMap<>();
+            distributions.put("train", train.labelDistribution().counts());
+            distributions.put("eval", eval.labelDistribution().counts());
+            RunMetrics run = new RunMetrics(runName, model.toString(), settings, distributions,
+                    trainable.trainableCount(), trainable.parameterCount(), outcome.epochs(), outcome.bestEpoch(),
+                    outcome.stopReason(), outcome.finalEval());
+            Path report = RunReport.write(output, run);
+            System.out.println("wrote " + report + ", " + output.resolve(RunMetrics.FILE) + ", "
+                    + output.resolve(RunReport.PLOTS));
+            return 0;
+        }
+    }
+
+    /** Re-parses the same arguments with the config file as the default-value source: command-line flags win. */
+    private int withConfigFile() throws IOException {
+        if (!Files.isRegularFile(config)) {
+            System.err.println("train: config file not found: " + config);
+            return 2;
+        }
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(config)) {
+            props.load(in);
+        }
+        for (String key : props.stringPropertyNames()) {
+            if (spec.findOption("--" + key) == null || key.equals("config")) {
+                System.err.println("train: " + config + ": unknown setting '" + key + "'; keys are long option names"
+                        + " without the dashes, e.g. batch-size=16 (see train --help)");
+                return 2;
+            }
+        }
+        TrainCommand withDefaults = new TrainCommand();
+        withDefaults.configApplied = true;
+        CommandLine cl = new CommandLine(withDefaults)
+                .setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(props))
+                .setCaseInsensitiveEnumValuesAllowed(true);
+        try {
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            // originalArgs() starts at the top-level command: keep what follows this subcommand's name.
+            cl.parseArgs(args.subList(args.indexOf(spec.name()) + 1, args.size()).toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            System.err.println("train: " + e.getMessage());
+            return 2;
+        }
+        return withDefaults.call();
+    }
+}

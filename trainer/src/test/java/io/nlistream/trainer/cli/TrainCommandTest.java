@@ -1,0 +1,145 @@
+package io.nlistream.trainer.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nlistream.trainer.eval.MetricsJson;
+import io.nlistream.trainer.eval.RunComparison;
+import io.nlistream.trainer.eval.RunMetrics;
+import io.nlistream.trainer.eval.RunReport;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The train / evaluate / compare commands end to end on a fixture model and a small separable NLI-like task. */
+class TrainCommandTest {
+    private static final String[] CUES = {"certainement", "peut-être", "jamais"};
+    private static final String[] FILLER = {"le chat dort", "la maison est grande", "il pleut sur la ville",
+        "les enfants jouent dehors", "elle lit un livre", "nous mangeons du pain", "le train arrive"};
+
+    @TempDir
+    Path dir;
+
+    static Path fixture(String name) {
+        return Path.of(System.getProperty("nli.fixtures.dir", "../fixtures"), name);
+    }
+
+    /** The label is given by a cue word in the hypothesis: separable, like a model that learned negation cues. */
+    static Path cueTask(Path file, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        List<String> lines = new ArrayList<>(List.of("premise\thypothesis\tlabel"));
+        for (int i = 0; i < n; i++) {
+            int label = i % 3;
+            String premise = FILLER[r.nextInt(FILLER.length)] + ", " + FILLER[r.nextInt(FILLER.length)] + ".";
+            String hypothesis = CUES[label] + " " + FILLER[r.nextInt(FILLER.length)] + ".";
+            lines.add(premise + "\t" + hypothesis + "\t" + label);
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    static Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int exit = TrainerCli.commandLine().execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainLearnsTheTaskAndWritesReportPlotsMetricsAndCompare() throws IOException {
+        Path data = cueTask(dir.resolve("train.tsv"), 96, 1);
+        Path run = dir.resolve("run");
+        Run r = cli("train", "--model", fixture("deberta-tiny-a").toString(), "--train", data.toString(), "--eval",
+                data.toString(), "--output", run.toString(), "--epochs", "6", "--batch-size", "16", "--lr", "3e-2",
+                "--no-progress", "--name", "tiny");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        RunMetrics m = MetricsJson.readRun(run);
+        assertThat(m.finalEval().accuracy()).as("train accuracy").isGreaterThanOrEqualTo(0.95);
+        assertThat(m.config()).containsEntry("batch-size", 16).containsEntry("seed", 42);
+        assertThat(r.out()).contains("trainable params:").contains("entailment").contains("epoch 1/6");
+        for (String png : List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
+            assertThat(run.resolve(RunReport.PLOTS).resolve(png)).isNotEmptyFile();
+        }
+        assertThat(Files.readString(run.resolve(RunReport.REPORT))).contains("# tiny").contains("## Training");
+
+        Run cmp = cli("compare", run.toString(), run.toString(), "--output", dir.resolve("cmp").toString());
+        assertThat(cmp.exit()).as(cmp.err()).isZero();
+        assertThat(dir.resolve("cmp").resolve(RunComparison.PNG)).isNotEmptyFile();
+        assertThat(cmp.out()).contains("| tiny (`");
+    }
+
+    @Test
+    void configFileSetsDefaultsAndFlagsWin() throws IOException {
+        Path data = cueTask(dir.resolve("train.tsv"), 30, 2);
+        Path config = dir.resolve("run.properties");
+        Files.writeString(config, "epochs=1\nbatch-size=8\nlr=1e-3\nseed=7\n");
+        Path run = dir.resolve("run");
+        Run r = cli("train", "--config", config.toString(), "--model", fixture("camembert-tiny").toString(),
+                "--train", data.toString(), "--eval", data.toString(), "--output", run.toString(), "--seed", "9",
+                "--no-progress");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        RunMetrics m = MetricsJson.readRun(run);
+        assertThat(m.config()).containsEntry("batch-size", 8).containsEntry("epochs", 1).containsEntry("seed", 9);
+        assertThat(m.epochs()).hasSize(1);
+
+        Files.writeString(config, "batch_size=8\n");
+        Run bad = cli("train", "--config", config.toString(), "--model", fixture("camembert-tiny").toString(),
+                "--train", data.toString(), "--eval", data.toString(), "--output", dir.resolve("x").toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("unknown setting 'batch_size'");
+    }
+
+    @Test
+    void badInputExitsTwoWithAClearMessage() throws IOException {
+        Path data = cueTask(dir.resolve("train.tsv"), 12, 3);
+        Path bad = dir.resolve("bad.tsv");
+        Files.writeString(bad, "premise\thypothesis\tlabel\nA.\tB.\tpeut-etre\n");
+        String model = fixture("deberta-tiny-a").toString();
+        Run cuda = cli("train", "--model", model, "--train", data.toString(), "--eval", data.toString(), "--output",
+                dir.resolve("a").toString(), "--device", "cuda");
+        assertThat(cuda.exit()).isEqualTo(2);
+        assertThat(cuda.err()).contains("sees no CUDA GPU").contains("--device cpu");
+        Run multi = cli("train", "--model", model, "--train", data.toString(), "--eval", data.toString(), "--output",
+                dir.resolve("b").toString(), "--devices", "2");
+        assertThat(multi.exit()).isEqualTo(2);
+        assertThat(multi.err()).contains("data-parallel training on several GPUs is not supported");
+        Run label = cli("train", "--model", model, "--train", bad.toString(), "--eval", data.toString(), "--output",
+                dir.resolve("c").toString());
+        assertThat(label.exit()).isEqualTo(2);
+        assertThat(label.err()).contains("bad.tsv:2:").contains("unknown label 'peut-etre'");
+    }
+
+    @Test
+    void evaluateMapsTheCheckpointsLabelsAndWritesPredictions() throws IOException {
+        Path data = cueTask(dir.resolve("eval.tsv"), 15, 4);
+        Path out = dir.resolve("eval");
+        Run r = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--data", data.toString(),
+                "--output", out.toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        RunMetrics m = MetricsJson.readRun(out);
+        assertThat(m.finalEval().examples()).isEqualTo(15);
+        List<String> predictions = Files.readAllLines(out.resolve(EvaluateCommand.PREDICTIONS));
+        assertThat(predictions).hasSize(15);
+        assertThat(MetricsJson.mapper().readTree(predictions.get(0)).get("probabilities")).hasSize(3);
+        assertThat(out.resolve(RunReport.PLOTS).resolve(RunReport.CONFUSION_PNG)).isNotEmptyFile();
+        assertThat(r.out()).contains("accuracy").contains("| gold \\ predicted |");
+    }
+}
