@@ -41,10 +41,13 @@ import java.util.concurrent.Callable;
 public final class EvaluateCommand implements Callable<Integer> {
     static final String PREDICTIONS = "predictions.jsonl";
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory with an NLI head.")
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+            description = "Checkpoint directory with an NLI head, or a Hugging Face repo id such as"
+                    + " almanach/camembertav2-base-xnli.")
     Path model;
 
-    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Directory with tokenizer.json (default: --model).")
+    @Option(names = "--tokenizer", paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+            description = "Directory (or Hub id) with tokenizer.json (default: --model).")
     Path tokenizer;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled pairs.")
@@ -119,8 +122,8 @@ public final class EvaluateCommand implements Callable<Integer> {
             settings.put("data", dataFile.toString());
             settings.put("max-length", maxLength);
             settings.put("truncated pairs", set.truncatedCount());
-            RunMetrics run = new RunMetrics(name != null ? name : model.toAbsolutePath().normalize().getFileName()
-                    .toString(), model.toString(), settings, Map.of("data", dataset.labelDistribution().counts()), 0,
+            RunMetrics run = new RunMetrics(name != null ? name : RunNames.of(model), model.toString(), settings,
+                    Map.of("data", dataset.labelDistribution().counts()), 0,
                     frozen.parameterCount(), List.of(), 0, null, m);
             RunReport.write(output, run);
             writePredictions(output.resolve(PREDICTIONS), dataset, result);

@@ -37,11 +37,13 @@ import java.util.concurrent.Callable;
         description = {"Fine-tune a CamemBERTa (DeBERTa-v2) or CamemBERT (RoBERTa) checkpoint for French NLI.",
             "Defaults are the seed's recipe. The run directory gets metrics.json, report.md, plots/ and checkpoints/."})
 public final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Checkpoint directory (config.json + model.safetensors or pytorch_model.bin).")
+    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+            description = "Checkpoint directory (config.json + model.safetensors or pytorch_model.bin) or a Hugging Face"
+                    + " repo id such as almanach/camemberta-base (downloaded into the HF cache).")
     Path model;
 
-    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Directory with tokenizer.json (default: --model).")
+    @Option(names = "--tokenizer", paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+            description = "Directory (or Hub id) with tokenizer.json (default: --model).")
     Path tokenizer;
 
     @Option(names = "--train", required = true, paramLabel = "FILE", description = "Labelled training pairs.")
@@ -174,7 +176,7 @@ public final class TrainCommand implements Callable<Integer> {
         NliDataset eval = NliReader.read(evalFile, data.toReadOptions());
         System.out.printf("train %s: %d pairs%n%s", trainFile, train.size(), train.labelDistribution().format());
         System.out.printf("eval %s: %d pairs%n%s", evalFile, eval.size(), eval.labelDistribution().format());
-        String runName = name != null ? name : model.toAbsolutePath().normalize().getFileName().toString();
+        String runName = name != null ? name : RunNames.of(model);
         try (NDManager manager = NDManager.newBaseManager(dev);
                 PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
             ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);

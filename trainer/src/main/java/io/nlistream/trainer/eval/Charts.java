@@ -125,6 +125,14 @@ public final class Charts {
     }
 
     private static void save(Path png, JFreeChart chart) {
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getPlot().setBackgroundPaint(Color.WHITE);
+        if (chart.getPlot() instanceof XYPlot xy) {
+            xy.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            xy.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        } else if (chart.getPlot() instanceof CategoryPlot cat) {
+            cat.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        }
         try {
             Files.createDirectories(png.toAbsolutePath().getParent());
             ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);

@@ -3,7 +3,6 @@ package io.nlistream.trainer.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PaddedBatch;
 import io.nlistream.trainer.data.EncodedSet;
@@ -17,7 +16,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -109,7 +107,7 @@ public final class Trainer {
             try (ProgressBar bar = progressBar(epoch, train.size())) {
                 for (int[] batch : batches) {
                     lr = schedule.lr(globalStep);
-                    double loss = step(model, manager, train, batch, params, optimizer, lr);
+                    double loss = step(model, manager, train, batch, optimizer, lr);
                     globalStep++;
                     lossSum += loss;
                     listener.onStep(epoch, globalStep, loss);
@@ -151,29 +149,11 @@ public final class Trainer {
     }
 
     private double step(TrainableClassifier model, NDManager manager, EncodedSet train, int[] batch,
-            Map<String, NDArray> params, AdamW optimizer, double lr) {
+            AdamW optimizer, double lr) {
         try (NDManager step = manager.newSubManager()) {
             Batches.Inputs in = Batches.inputs(step, train, batch, padder);
-            double loss;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = model.logits(in.inputIds(), in.attentionMask(), true);
-                NDArray lossArray = Batches.crossEntropy(logits, in.labels());
-                collector.backward(lossArray);
-                loss = lossArray.getFloat();
-            }
-            Map<String, NDArray> grads = new LinkedHashMap<>();
-            params.forEach((name, p) -> {
-                NDArray g = p.getGradient();
-                g.attach(step);
-                grads.put(name, g);
-            });
-            if (config.maxGradNorm() > 0) {
-                GradientClipping.clipGlobalNorm(grads.values(), config.maxGradNorm());
-            }
-            optimizer.step(params, grads, lr);
-            // The engine accumulates gradients across backward passes: clear them for the next step.
-            grads.values().forEach(g -> g.subi(g));
-            return loss;
+            return TrainingStep.run(model, step, in.inputIds(), in.attentionMask(), in.labels(), optimizer, lr,
+                    config.maxGradNorm());
         }
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The train / evaluate / compare commands end to end on a fixture model and a small separable NLI-like task. */
 class TrainCommandTest {
-    private static final String[] CUES = {"certainement", "peut-être", "jamais"};
+    private static final String[] CUES = {"oui, c'est vrai", "peut-être", "non, c'est faux"};
     private static final String[] FILLER = {"le chat dort", "la maison est grande", "il pleut sur la ville",
         "les enfants jouent dehors", "elle lit un livre", "nous mangeons du pain", "le train arrive"};
 
@@ -31,14 +31,14 @@ class TrainCommandTest {
         return Path.of(System.getProperty("nli.fixtures.dir", "../fixtures"), name);
     }
 
-    /** The label is given by a cue word in the hypothesis: separable, like a model that learned negation cues. */
+    /** The hypothesis is a cue phrase that gives the label: separable, like a model that learned negation cues. */
     static Path cueTask(Path file, int n, long seed) throws IOException {
         Random r = new Random(seed);
         List<String> lines = new ArrayList<>(List.of("premise\thypothesis\tlabel"));
         for (int i = 0; i < n; i++) {
             int label = i % 3;
-            String premise = FILLER[r.nextInt(FILLER.length)] + ", " + FILLER[r.nextInt(FILLER.length)] + ".";
-            String hypothesis = CUES[label] + " " + FILLER[r.nextInt(FILLER.length)] + ".";
+            String premise = FILLER[r.nextInt(FILLER.length)] + ".";
+            String hypothesis = CUES[label] + ".";
             lines.add(premise + "\t" + hypothesis + "\t" + label);
         }
         Files.write(file, lines, StandardCharsets.UTF_8);
@@ -65,16 +65,16 @@ class TrainCommandTest {
 
     @Test
     void trainLearnsTheTaskAndWritesReportPlotsMetricsAndCompare() throws IOException {
-        Path data = cueTask(dir.resolve("train.tsv"), 96, 1);
+        Path data = cueTask(dir.resolve("train.tsv"), 48, 1);
         Path run = dir.resolve("run");
         Run r = cli("train", "--model", fixture("deberta-tiny-a").toString(), "--train", data.toString(), "--eval",
-                data.toString(), "--output", run.toString(), "--epochs", "6", "--batch-size", "16", "--lr", "3e-2",
-                "--no-progress", "--name", "tiny");
+                data.toString(), "--output", run.toString(), "--epochs", "3", "--batch-size", "8", "--lr", "1e-2",
+                "--patience", "0", "--trainable", "all", "--no-progress", "--name", "tiny");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(run);
         assertThat(m.finalEval().accuracy()).as("train accuracy").isGreaterThanOrEqualTo(0.95);
-        assertThat(m.config()).containsEntry("batch-size", 16).containsEntry("seed", 42);
-        assertThat(r.out()).contains("trainable params:").contains("entailment").contains("epoch 1/6");
+        assertThat(m.config()).containsEntry("batch-size", 8).containsEntry("seed", 42);
+        assertThat(r.out()).contains("trainable params:").contains("entailment").contains("epoch 3/3");
         for (String png : List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
             assertThat(run.resolve(RunReport.PLOTS).resolve(png)).isNotEmptyFile();
         }
