@@ -88,17 +88,17 @@ public final class PytorchBinReader {
 
     /** The archive's top folder: "archive" since torch 1.7, the file's stem before that. */
     private static String archivePrefix(TorchZip zip) throws IOException {
-        boolean torchScript = false;
+        if (zip.names().stream().anyMatch(name -> name.endsWith("/constants.pkl"))) {
+            throw new IOException("it is a TorchScript archive (torch.jit.save), not a state dict saved with"
+                    + " torch.save");
+        }
         for (String name : zip.names()) {
             int slash = name.indexOf('/');
             if (slash > 0 && name.substring(slash + 1).equals("data.pkl")) {
                 return name.substring(0, slash + 1);
             }
-            torchScript |= name.endsWith("/constants.pkl");
         }
-        throw new IOException(torchScript
-                ? "it is a TorchScript archive (torch.jit.save), not a state dict saved with torch.save"
-                : "the zip archive has no <archive>/data.pkl record: not a torch.save file");
+        throw new IOException("the zip archive has no <archive>/data.pkl record: not a torch.save file");
     }
 
     private static ByteOrder byteOrder(TorchZip zip, String prefix) throws IOException {
