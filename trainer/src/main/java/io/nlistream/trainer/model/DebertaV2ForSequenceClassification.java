@@ -152,12 +152,14 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             Relative rel = null;
             if (c.relativeAttention() && (c.c2p() || c.p2c())) {
                 HfEmbedding table = (HfEmbedding) child("rel_embeddings");
-                NDArray relEmb = value(ps, table.weight(), hidden, training).get(new NDIndex("0:{}", c.relativeSpan() * 2));
+                NDArray weight = value(ps, table.weight(), hidden, training);
+                RelativePositions.Indices idx = positions().forLength(hidden.getShape().get(1));
+                // only the rows this length reaches (LayerNorm is per row, so slicing first changes nothing)
+                NDArray relEmb = weight.get(new NDIndex("{}:{}", idx.firstRow(), idx.firstRow() + idx.rows()));
                 relEmb.attach(m); // a slice of a parameter would otherwise live as long as the parameters
                 if (c.normRelEmbeddings()) {
                     relEmb = call("LayerNorm", ps, relEmb, training);
                 }
-                RelativePositions.Indices idx = positions(relEmb).forLength(hidden.getShape().get(1));
                 rel = new Relative(relEmb, idx);
             }
             states.add(hidden);
@@ -173,7 +175,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return x;
         }
 
-        private synchronized RelativePositions positions(NDArray like) {
+        private synchronized RelativePositions positions() {
             if (positions == null) {
                 HfEmbedding table = (HfEmbedding) child("rel_embeddings");
                 positions = new RelativePositions(table.weight().getArray().getManager(), c.positionBuckets(),
@@ -193,7 +195,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
     }
 
-    /** The relative embeddings (2·span, hidden) and gather indices a forward pass shares across layers. */
+    /** The relative embeddings a forward pass reaches (rows, hidden) and its gather indices, shared by all layers. */
     record Relative(NDArray embeddings, RelativePositions.Indices indices) {}
 
     /** {@code DebertaV2Layer}: attention, intermediate (dense + act), output (dense, dropout, residual LayerNorm). */

@@ -13,8 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * every batch of the same length reuses them.
  */
 final class RelativePositions implements AutoCloseable {
-    /** Indices (length, length) into the 2·span relative rows for content→position and position→content. */
-    record Indices(NDArray c2p, NDArray p2c) {}
+    /**
+     * Gather indices (length, length) for content→position and position→content, relative to {@code firstRow}: a
+     * sequence shorter than the span only reaches rows {@code firstRow .. firstRow + rows - 1} of the 2·span relative
+     * embeddings, so only those are projected and scored.
+     */
+    record Indices(NDArray c2p, NDArray p2c, long firstRow, long rows) {}
 
     private final int buckets;
     private final int maxPosition;
@@ -42,9 +46,13 @@ final class RelativePositions implements AutoCloseable {
             }
             NDArray c2p = rel.add(span).clip(0, span * 2 - 1);
             NDArray p2c = rel.neg().add(span).clip(0, span * 2 - 1);
+            long first = Math.min(c2p.min().getLong(), p2c.min().getLong());
+            long last = Math.max(c2p.max().getLong(), p2c.max().getLong());
+            c2p = c2p.sub(first);
+            p2c = p2c.sub(first);
             c2p.attach(manager);
             p2c.attach(manager);
-            return new Indices(c2p, p2c);
+            return new Indices(c2p, p2c, first, last - first + 1);
         }
     }
 
