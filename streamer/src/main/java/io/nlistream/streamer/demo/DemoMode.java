@@ -3,6 +3,7 @@ package io.nlistream.streamer.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlistream.schemas.Json;
 import io.nlistream.streamer.StreamerBeans;
+import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.StreamerConfig;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
@@ -52,6 +53,9 @@ public class DemoMode {
     @Inject
     Instance<KafkaStreams> streams;
 
+    @Inject
+    ActiveModel models;
+
     private DemoBroker broker;
 
     /** Runs before the model is loaded and before Kafka Streams is started. */
@@ -84,8 +88,12 @@ public class DemoMode {
             awaitRunning();
             Map<String, JsonNode> pairs = readPairs();
             publish(pairs);
+            System.out.printf("%nclassifications of the %d sample pairs by %s (id, label, confidence, probabilities):%n",
+                    pairs.size(), bundleName());
             print(pairs);
+            System.out.println();
             if (config.demo().exitAfterPrint()) {
+                LOG.info("demo: done (nli.demo.exit-after-print=true)");
                 Quarkus.asyncExit();
             } else {
                 LOG.infof("demo: done; the streamer keeps running: POST pairs to http://localhost:%s/pairs, watch"
@@ -98,6 +106,10 @@ public class DemoMode {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private String bundleName() {
+        return models.peek().ref().name() + " " + models.peek().ref().version();
     }
 
     private void awaitRunning() throws InterruptedException {

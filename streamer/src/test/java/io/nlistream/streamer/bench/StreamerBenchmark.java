@@ -1,0 +1,284 @@
+package io.nlistream.streamer.bench;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nlistream.kafkatest.KafkaBroker;
+import io.nlistream.kafkatest.KafkaBrokers;
+import io.nlistream.schemas.event.NliPair;
+import io.nlistream.streamer.bundle.ActiveModel;
+import io.nlistream.streamer.bundle.BundleLoader;
+import io.nlistream.streamer.inference.NliModel;
+import io.nlistream.streamer.inference.SessionSettings;
+import io.nlistream.streamer.inference.SubBatches;
+import io.nlistream.streamer.ops.StreamerMetrics;
+import io.nlistream.streamer.support.Pairs;
+import io.nlistream.streamer.topology.BatchPolicy;
+import io.nlistream.streamer.topology.NliTopology;
+import io.nlistream.streamer.topology.TopicNames;
+import io.nlistream.tokenizer.EncodedPair;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Benchmark harness (not a test; prints figures). On the given bundle and the first N XNLI-fr dev pairs (read from
+ * the shared data directory at run time):
+ * <ol>
+ *   <li>raw: tokenization + ONNX Runtime on the batches the micro-batcher would form (same size/token policy,
+ *       same length-sorted sub-batches), no Kafka — the ceiling;</li>
+ *   <li>end to end through a real Kafka broker with exactly_once_v2 (backlog drained as fast as possible), micro-batched
+ *       and per-record (max batch size 1);</li>
+ *   <li>end-to-end latency p50/p99 at half the micro-batched throughput, and the batch-size distribution.</li>
+ * </ol>
+ * Usage: {@code StreamerBenchmark BUNDLE_DIR [pairs=256] [perRecordPairs=48] [latencySeconds=40]}.
+ */
+public final class StreamerBenchmark {
+    private static final BatchPolicy MICRO = new BatchPolicy(32, 8192, Duration.ofMillis(10), 256);
+    private static final BatchPolicy PER_RECORD = new BatchPolicy(1, 8192, Duration.ofMillis(10), 256);
+
+    private StreamerBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Path bundle = Path.of(args[0]);
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        int perRecordN = args.length > 2 ? Integer.parseInt(args[2]) : 48;
+        int latencySeconds = args.length > 3 ? Integer.parseInt(args[3]) : 40;
+        List<NliPair> pairs = xnliDev(n);
+
+        ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
+        NliModel model = models.load(bundle);
+        System.out.printf(Locale.ROOT, "bundle %s %s (%s), %d XNLI-fr dev pairs, %d cores%n", model.ref().name(),
+                model.ref().version(), model.provider(), n, Runtime.getRuntime().availableProcessors());
+
+        raw(model, pairs.subList(0, Math.min(32, n)), MICRO); // warm-up
+        double rawMicro = raw(model, pairs, MICRO);
+        double rawSingle = raw(model, pairs.subList(0, perRecordN), PER_RECORD);
+        report("raw ORT, micro-batched", rawMicro);
+        report("raw ORT, per record", rawSingle);
+
+        try (KafkaBroker broker = KafkaBrokers.start()) {
+            String bootstrap = broker.bootstrapServers();
+            Run micro = drain(bootstrap, models, pairs, MICRO, "micro");
+            report("Kafka EOS end to end, micro-batched", micro.pairsPerSecond);
+            Run single = drain(bootstrap, models, pairs.subList(0, perRecordN), PER_RECORD, "single");
+            report("Kafka EOS end to end, per record", single.pairsPerSecond);
+            Run latency = paced(bootstrap, models, pairs, micro.pairsPerSecond / 2, latencySeconds);
+
+            System.out.println();
+            System.out.printf(Locale.ROOT, "end-to-end EOS ÷ raw ORT (micro-batched):      %.3f%n", micro.pairsPerSecond / rawMicro);
+            System.out.printf(Locale.ROOT, "micro-batched ÷ per-record (end to end):       %.2f%n", micro.pairsPerSecond / single.pairsPerSecond);
+            System.out.printf(Locale.ROOT, "micro-batched ÷ per-record (raw ORT):          %.2f%n", rawMicro / rawSingle);
+            System.out.printf(Locale.ROOT, "latency at %.1f pairs/s (half max): p50 %.0f ms, p99 %.0f ms over %d pairs%n",
+                    latency.rate, latency.p50, latency.p99, latency.count);
+            System.out.println("batch sizes, backlog drain: " + micro.batchSizes);
+            System.out.println("batch sizes, half-load run: " + latency.batchSizes);
+        }
+        models.close();
+        System.exit(0);
+    }
+
+    /** Tokenize + ORT over the batches the batcher would cut from a backlog under {@code policy}. */
+    private static double raw(NliModel model, List<NliPair> pairs, BatchPolicy policy) {
+        long t0 = System.nanoTime();
+        List<EncodedPair> batch = new ArrayList<>();
+        int longest = 0;
+        for (NliPair p : pairs) {
+            EncodedPair e = model.encode(p.premise(), p.hypothesis());
+            if (!batch.isEmpty() && (long) (batch.size() + 1) * Math.max(longest, e.length()) > policy.maxTokens()) {
+                infer(model, batch, policy);
+                batch.clear();
+                longest = 0;
+            }
+            batch.add(e);
+            longest = Math.max(longest, e.length());
+            if (batch.size() >= policy.maxSize() || (long) batch.size() * longest >= policy.maxTokens()) {
+                infer(model, batch, policy);
+                batch.clear();
+                longest = 0;
+            }
+        }
+        if (!batch.isEmpty()) {
+            infer(model, batch, policy);
+        }
+        return pairs.size() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void infer(NliModel model, List<EncodedPair> batch, BatchPolicy policy) {
+        int[] lengths = batch.stream().mapToInt(EncodedPair::length).toArray();
+        for (int[] sub : SubBatches.plan(lengths, policy.subBatchOverheadTokens())) {
+            model.predict(Arrays.stream(sub).mapToObj(batch::get).toList());
+        }
+    }
+
+    private record Run(double pairsPerSecond, double rate, double p50, double p99, int count, String batchSizes) {}
+
+    /** A backlog of pairs published at once, drained by a fresh EOS topology: pairs/s from first send to last commit. */
+    private static Run drain(String bootstrap, ActiveModel models, List<NliPair> pairs, BatchPolicy policy, String name)
+            throws Exception {
+        TopicNames topics = topics(bootstrap, name);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        KafkaStreams streams = streams(bootstrap, topics, policy, models, registry, name);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, topics.classifications());
+                KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            List<ProducerRecord<byte[], byte[]>> records = pairs.stream().map(p -> new ProducerRecord<>(topics.pairs(),
+                    p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p))).toList();
+            long t0 = System.nanoTime();
+            records.forEach(producer::send);
+            producer.flush();
+            int got = 0;
+            while (got < pairs.size()) {
+                got += consumer.poll(Duration.ofMillis(50)).count();
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Run(pairs.size() / seconds, 0, 0, 0, pairs.size(), batchSizes(registry));
+        } finally {
+            streams.close(Duration.ofSeconds(10));
+        }
+    }
+
+    /** Pairs sent at a fixed rate; latency = output arrival − input record timestamp (copied onto the output). */
+    private static Run paced(String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds)
+            throws Exception {
+        TopicNames topics = topics(bootstrap, "paced");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        KafkaStreams streams = streams(bootstrap, topics, MICRO, models, registry, "paced");
+        int count = (int) Math.max(10, Math.min(rate * seconds, 20_000));
+        long intervalNanos = (long) (1e9 / rate);
+        List<Double> latencies = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, topics.classifications());
+                KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            Thread sender = new Thread(() -> {
+                long next = System.nanoTime();
+                for (int i = 0; i < count; i++) {
+                    NliPair p = pairs.get(i % pairs.size());
+                    NliPair unique = new NliPair("paced-" + i, p.premise(), p.hypothesis());
+                    producer.send(new ProducerRecord<>(topics.pairs(), null, System.currentTimeMillis(),
+                            unique.id().getBytes(StandardCharsets.UTF_8), Pairs.json(unique)));
+                    next += intervalNanos;
+                    long sleep = next - System.nanoTime();
+                    if (sleep > 0) {
+                        try {
+                            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+                producer.flush();
+            });
+            sender.start();
+            while (latencies.size() < count) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+                    latencies.add((double) (System.currentTimeMillis() - r.timestamp()));
+                }
+            }
+            sender.join();
+        } finally {
+            streams.close(Duration.ofSeconds(10));
+        }
+        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Run(0, rate, percentile(sorted, 0.50), percentile(sorted, 0.99), count, batchSizes(registry));
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
+    private static String batchSizes(SimpleMeterRegistry registry) {
+        DistributionSummary s = registry.find("nli.batch.size").summary();
+        StringBuilder out = new StringBuilder();
+        double previous = 0;
+        for (CountAtBucket b : s.takeSnapshot().histogramCounts()) {
+            out.append(String.format(Locale.ROOT, "≤%.0f: %.0f  ", b.bucket(), b.count() - previous));
+            previous = b.count();
+        }
+        return out.append(String.format(Locale.ROOT, "(batches %d, mean %.1f, max %.0f)", s.count(), s.mean(), s.max())).toString();
+    }
+
+    private static TopicNames topics(String bootstrap, String name) throws Exception {
+        TopicNames t = new TopicNames("bench." + name + ".pairs", "bench." + name + ".classifications", "bench." + name + ".dlq");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(t.pairs(), 1, (short) 1), new NewTopic(t.classifications(), 1, (short) 1),
+                    new NewTopic(t.deadLetters(), 1, (short) 1))).all().get();
+        }
+        return t;
+    }
+
+    /** The production settings of application.properties, started and waited for RUNNING. */
+    private static KafkaStreams streams(String bootstrap, TopicNames topics, BatchPolicy policy, ActiveModel models,
+            SimpleMeterRegistry registry, String name) throws Exception {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + name);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50);
+        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("nli-bench-state").toString());
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, policy, models, new StreamerMetrics(registry)), p);
+        streams.start();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            Thread.sleep(50);
+        }
+        return streams;
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        c.subscribe(List.of(topic));
+        return c;
+    }
+
+    private static List<NliPair> xnliDev(int n) throws IOException {
+        Path tsv = Path.of(System.getProperty("nli.shared.dir", "../shared"), "data/xnli-fr/xnli.dev.fr.tsv");
+        if (!Files.isRegularFile(tsv)) {
+            throw new IllegalStateException(tsv + " is missing: the benchmark reads XNLI-fr dev from the shared data"
+                    + " directory (-Dnli.shared.dir=...)");
+        }
+        List<NliPair> out = new ArrayList<>();
+        for (String line : Files.readAllLines(tsv).subList(1, Math.min(n + 1, 2491))) {
+            String[] f = line.split("\t");
+            out.add(new NliPair("xnli-dev-" + f[0], f[4], f[5]));
+        }
+        return out;
+    }
+
+    private static void report(String what, double pairsPerSecond) {
+        System.out.printf(Locale.ROOT, "%-40s %8.1f pairs/s%n", what, pairsPerSecond);
+    }
+}
