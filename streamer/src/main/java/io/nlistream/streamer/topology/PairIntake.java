@@ -6,6 +6,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /** Parses and validates each raw record ({@link PairParser}); a refused one gets its dead-letter headers here. */
 final class PairIntake implements FixedKeyProcessor<byte[], byte[], Intake> {
@@ -32,8 +33,19 @@ final class PairIntake implements FixedKeyProcessor<byte[], byte[], Intake> {
             DeadLetterHeaders.add(record.headers(), refused.reason(), refused.detail(), null, source.topic(),
                     source.partition(), source.offset());
             metrics.deadLettered(refused.reason());
-            LOG.warnf("dead-lettered %s-%d@%d: %s: %s", source.topic(), source.partition(), source.offset(),
-                    refused.reason().code(), abbreviate(refused.detail()));
+            MDC.put("reason", refused.reason().code());
+            MDC.put("topic", source.topic());
+            MDC.put("partition", source.partition());
+            MDC.put("offset", source.offset());
+            try {
+                LOG.warnf("dead-lettered %s-%d@%d: %s: %s", source.topic(), source.partition(), source.offset(),
+                        refused.reason().code(), abbreviate(refused.detail()));
+            } finally {
+                MDC.remove("reason");
+                MDC.remove("topic");
+                MDC.remove("partition");
+                MDC.remove("offset");
+            }
         }
         context.forward(record.withValue(intake));
     }
