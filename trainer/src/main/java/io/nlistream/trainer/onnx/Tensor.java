@@ -15,10 +15,6 @@ public record Tensor(long[] shape, float[] data) {
         return (int) shape[i < 0 ? shape.length + i : i];
     }
 
-    public int rank() {
-        return shape.length;
-    }
-
     /** A 2-D [rows, cols] weight transposed to [cols, rows] (nn.Linear stores [out, in]; MatMul wants [in, out]). */
     public Tensor transpose2d() {
         int rows = dim(0);

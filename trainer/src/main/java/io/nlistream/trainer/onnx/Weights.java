@@ -23,10 +23,6 @@ public final class Weights {
         return t;
     }
 
-    public Tensor getOrNull(String name) {
-        return tensors.get(name);
-    }
-
     public boolean has(String name) {
         return tensors.containsKey(name);
     }
