@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Tokenizes premise/hypothesis pairs exactly as the Hugging Face fast tokenizer does for sequence classification
  * ({@code tokenizer(premise, hypothesis, truncation=..., max_length=...)}): the pair template of {@code tokenizer.json},
- * truncation to the max length, and padding with the model's real pad id (see {@link PadToken}). Trainer and streamer
+ * truncation to the max length as tokenizers 0.23 does it ({@link PairTruncation}), and padding with the model's real
+ * pad id ({@link PadToken}). Trainer and streamer
  * both use this class so a bundle tokenizes identically in both halves. Thread-safe.
  */
 public final class PairTokenizer implements AutoCloseable {
@@ -52,17 +53,12 @@ public final class PairTokenizer implements AutoCloseable {
             throw new IllegalArgumentException("max length " + maxLength + " is too small for a pair with special tokens");
         }
         int padId = padIdOverride != null ? padIdOverride : PadToken.resolve(home, file);
+        // Truncation is ours (see PairTruncation): the native tokenizer encodes whole pairs with their special tokens.
         HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(file)
                 .optAddSpecialTokens(true)
                 .optPadding(false)
-                .optMaxLength(maxLength)
-                .optTruncation(true);
-        switch (truncation) {
-            case ONLY_FIRST -> builder.optTruncateFirstOnly();
-            case ONLY_SECOND -> builder.optTruncateSecondOnly();
-            case LONGEST_FIRST -> { }
-        }
+                .optTruncation(false);
         try {
             return new PairTokenizer(builder.build(), maxLength, truncation, padId);
         } catch (IOException e) {
@@ -139,7 +135,7 @@ public final class PairTokenizer implements AutoCloseable {
         tokenizer.close();
     }
 
-    private static EncodedPair toPair(Encoding e) {
-        return new EncodedPair(e.getIds(), e.getTypeIds(), e.exceedMaxLength());
+    private EncodedPair toPair(Encoding e) {
+        return PairTruncation.apply(e.getIds(), e.getTypeIds(), e.getSequenceIds(), e.getWordIds(), maxLength, truncation);
     }
 }

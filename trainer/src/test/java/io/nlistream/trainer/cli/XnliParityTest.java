@@ -35,7 +35,7 @@ class XnliParityTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"128, xnli.dev.fr.expected.jsonl, 2490"})
+    @CsvSource({"128, xnli.dev.fr.expected.jsonl, 2490", "24, xnli.dev.fr.max24.expected.jsonl, 200"})
     void camembertaTokenizerMatchesOnXnliDev(int maxLength, String expected, int pairs) throws Exception {
         Path shared = shared();
         CliRun run = CliRun.run("parity", "--tokenizer", shared.resolve("data/camemberta-base").toString(),
