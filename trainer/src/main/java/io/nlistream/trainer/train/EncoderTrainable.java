@@ -31,7 +31,7 @@ public final class EncoderTrainable implements TrainableClassifier {
             NDArray array = e.getValue().getArray();
             count += array.size();
             if (trainable.test(e.getKey())) {
-                array.setRequiresGradient(true);
+                e.getValue().freeze(false); // attaches a gradient to the array
                 this.trainable.put(e.getKey(), array);
             }
         }
