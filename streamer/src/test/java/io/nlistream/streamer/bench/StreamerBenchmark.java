@@ -234,8 +234,9 @@ public final class StreamerBenchmark {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + name);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50);
-        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        // application.properties' values; -Dbench.commit.interval.ms / -Dbench.poll.ms to explore
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.getInteger("bench.commit.interval.ms", 50));
+        p.put(StreamsConfig.POLL_MS_CONFIG, Integer.getInteger("bench.poll.ms", 5));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("nli-bench-state").toString());
         KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, policy, models, new StreamerMetrics(registry)), p);
