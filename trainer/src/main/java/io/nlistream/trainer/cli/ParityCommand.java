@@ -7,6 +7,7 @@ import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.trainer.checkpoint.CheckpointException;
 import io.nlistream.trainer.model.FixtureParity;
+import io.nlistream.trainer.model.lora.LoraFixtureParity;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Check the implementation against reference outputs of transformers.",
             "parity DIR: DIR holds config.json, model weights and expected.safetensors; prints one JSON object with"
                     + " logits_max_abs_diff, the max diff of each hidden state and pass.",
+            "parity DIR with base/, adapter/ and expected.safetensors (a PEFT LoRA step fixture): loss, gradients,"
+                    + " parameters after 1 and 5 AdamW steps, unmerged and merged eval logits.",
             "parity --onnx DIR: the fp32 ONNX export of the fixture in DIR, through a temporary bundle, in ONNX Runtime.",
             "parity --tokenizer DIR --pairs FILE.tsv --expected FILE.jsonl: prints every pair whose input ids differ.",
             "Exit codes: 0 equal within tolerance, 1 a difference over tolerance, 2 bad input."})
@@ -81,7 +84,7 @@ public final class ParityCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException(dir + " is not a directory");
             }
-            return model(out);
+            return LoraFixtureParity.isLoraFixture(dir) ? lora(out) : model(out);
         } catch (CheckpointException | IllegalArgumentException | UncheckedIOException e) {
             err.println("error: " + e.getMessage());
             return 2;
@@ -106,6 +109,22 @@ public final class ParityCommand implements Callable<Integer> {
             }
         });
         json.set("hidden_states_max_abs_diff", hidden);
+        json.put("pass", r.pass());
+        out.println(json.toString());
+        out.flush();
+        return r.pass() ? 0 : 1;
+    }
+
+    /** A PEFT step fixture (base/, adapter/, expected.safetensors): the max diff of each compared quantity. */
+    private int lora(PrintWriter out) {
+        LoraFixtureParity.Result r = LoraFixtureParity.check(dir);
+        ObjectNode json = JSON.createObjectNode();
+        json.put("fixture", dir.toString());
+        json.put("architecture", r.architecture());
+        json.put("lora", r.counts().toString());
+        json.put("step_tolerance", LoraFixtureParity.STEP_TOLERANCE);
+        json.put("logits_tolerance", LoraFixtureParity.LOGITS_TOLERANCE);
+        r.diffs().forEach((name, d) -> json.put(name + "_max_abs_diff", d.maxAbs()));
         json.put("pass", r.pass());
         out.println(json.toString());
         out.flush();

@@ -1,0 +1,57 @@
+package io.nlistream.trainer.model.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.nlistream.trainer.model.HfLinear;
+import io.nlistream.trainer.model.HfModule;
+
+/**
+ * A frozen base linear with a low-rank update, laid out as PEFT's {@code lora.Linear} ({@code base_layer},
+ * {@code lora_A}, {@code lora_B}): {@code y = base(x) + scaling·B(A(dropout(x)))}, dropout only in training.
+ */
+public final class LoraLinear extends HfModule {
+    private final double scaling;
+    private final float dropout;
+
+    public LoraLinear(HfLinear base, int r, double scaling, double dropout) {
+        module("base_layer", base);
+        module("lora_A", new HfLinear(base.inFeatures(), r, false));
+        module("lora_B", new HfLinear(r, base.outFeatures(), false));
+        this.scaling = scaling;
+        this.dropout = (float) dropout;
+    }
+
+    public HfLinear base() {
+        return (HfLinear) child("base_layer");
+    }
+
+    public HfLinear loraA() {
+        return (HfLinear) child("lora_A");
+    }
+
+    public HfLinear loraB() {
+        return (HfLinear) child("lora_B");
+    }
+
+    public double scaling() {
+        return scaling;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        NDArray result = call("base_layer", ps, x, training);
+        NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+        NDArray update = call("lora_B", ps, call("lora_A", ps, in, training), training);
+        return new NDList(result.add(update.mul((float) scaling)));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return base().getOutputShapes(inputShapes);
+    }
+}
