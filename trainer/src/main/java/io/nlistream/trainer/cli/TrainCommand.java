@@ -11,6 +11,9 @@ import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
 import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.model.lora.Lora;
+import io.nlistream.trainer.model.lora.LoraConfig;
+import io.nlistream.trainer.model.lora.PeftAdapter;
 import io.nlistream.trainer.train.EncoderTrainable;
 import io.nlistream.trainer.train.TrainConfig;
 import io.nlistream.trainer.train.Trainer;
@@ -116,12 +119,25 @@ public final class TrainCommand implements Callable<Integer> {
     int poolBatches;
 
     /** Which parameters the optimizer updates. */
-    enum Trainable { CLASSIFIER, ALL }
+    enum Trainable { LORA, CLASSIFIER, ALL }
 
-    @Option(names = "--trainable", defaultValue = "CLASSIFIER", paramLabel = "SET",
-            description = "classifier: the classification head only (PEFT's modules_to_save); all: full fine-tuning"
-                    + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--trainable", defaultValue = "LORA", paramLabel = "SET",
+            description = "lora: LoRA on --lora-targets plus the classification head (PEFT's SEQ_CLS rule, the seed's);"
+                    + " classifier: the head only; all: full fine-tuning (default: ${DEFAULT-VALUE}).")
     Trainable trainableSet;
+
+    @Option(names = "--lora-r", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+    int loraR;
+
+    @Option(names = "--lora-alpha", defaultValue = "32", description = "LoRA alpha; scaling alpha/r (default: ${DEFAULT-VALUE}).")
+    double loraAlpha;
+
+    @Option(names = "--lora-dropout", defaultValue = "0.1", description = "Dropout on the LoRA input (default: ${DEFAULT-VALUE}).")
+    double loraDropout;
+
+    @Option(names = "--lora-targets", split = ",", paramLabel = "NAME[,NAME...]",
+            description = "Linear module names to wrap (default: query_proj,value_proj for DeBERTa-v2, query,value for RoBERTa).")
+    List<String> loraTargets;
 
     @Option(names = "--resume", description = "Continue from the last checkpoint in --output (same settings needed).")
     boolean resume;
@@ -181,8 +197,17 @@ public final class TrainCommand implements Callable<Integer> {
                 PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
             ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
             LoadedModel loaded = PretrainedModels.load(model, manager, Labels.CONTRACT);
-            EncoderTrainable trainable = new EncoderTrainable(loaded.model(), manager,
-                    trainableSet == Trainable.ALL ? n -> true : EncoderTrainable.CLASSIFIER_HEAD);
+            LoraConfig lora = null;
+            if (trainableSet == Trainable.LORA) {
+                lora = new LoraConfig(loraR, loraAlpha, loraDropout, loraTargets != null ? loraTargets
+                        : LoraConfig.defaultTargets(loaded.config().architecture()), false);
+                Lora.apply(loaded.model(), lora, manager);
+            }
+            EncoderTrainable trainable = new EncoderTrainable(loaded.model(), manager, switch (trainableSet) {
+                case LORA -> Lora.TRAINABLE;
+                case ALL -> n -> true;
+                case CLASSIFIER -> EncoderTrainable.CLASSIFIER_HEAD;
+            });
             if (trainable.trainableParameters().isEmpty()) {
                 throw new IllegalArgumentException(model + " has no classifier.* parameters to train");
             }
@@ -203,6 +228,12 @@ public final class TrainCommand implements Callable<Integer> {
             settings.put("eval", evalFile.toString());
             settings.put("max-length", maxLength);
             settings.put("trainable", trainableSet.name().toLowerCase(Locale.ROOT));
+            if (lora != null) {
+                settings.put("lora-r", lora.r());
+                settings.put("lora-alpha", lora.alpha());
+                settings.put("lora-dropout", lora.dropout());
+                settings.put("lora-targets", String.join(",", lora.targetModules()));
+            }
             settings.putAll(recipe.toMap());
             settings.put("device", dev.toString());
             Map<String, long[]> distributions = new LinkedHashMap<>();
@@ -212,9 +243,28 @@ public final class TrainCommand implements Callable<Integer> {
                     trainable.trainableCount(), trainable.parameterCount(), outcome.epochs(), outcome.bestEpoch(),
                     outcome.stopReason(), outcome.finalEval());
             Path report = RunReport.write(output, run);
+            if (lora != null) { // the trainer restored the best epoch: that is the adapter written
+                Path adapter = output.resolve("adapter");
+                PeftAdapter.save(loaded.model(), lora, model.toString(), adapter);
+                copyTokenizer(tokenizer != null ? tokenizer : model, adapter);
+                System.out.println("wrote the PEFT adapter of epoch " + outcome.bestEpoch() + " to " + adapter);
+            }
             System.out.println("wrote " + report + ", " + output.resolve(RunMetrics.FILE) + ", "
                     + output.resolve(RunReport.PLOTS));
             return 0;
+        }
+    }
+
+    /** Tokenizer files beside the adapter, so {@code export --adapter} and PEFT users find them there. */
+    private static void copyTokenizer(Path from, Path to) {
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json")) {
+            try {
+                if (Files.isRegularFile(from.resolve(f))) {
+                    Files.copy(from.resolve(f), to.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot copy " + f + " into " + to, e);
+            }
         }
     }
 

@@ -68,17 +68,30 @@ class TrainCommandTest {
         Path data = cueTask(dir.resolve("train.tsv"), 48, 1);
         Path run = dir.resolve("run");
         Run r = cli("train", "--model", fixture("deberta-tiny-a").toString(), "--train", data.toString(), "--eval",
-                data.toString(), "--output", run.toString(), "--epochs", "3", "--batch-size", "8", "--lr", "1e-2",
-                "--patience", "0", "--trainable", "all", "--no-progress", "--name", "tiny");
+                data.toString(), "--output", run.toString(), "--epochs", "6", "--batch-size", "8", "--lr", "1e-2",
+                "--patience", "0", "--no-progress", "--name", "tiny");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(run);
         assertThat(m.finalEval().accuracy()).as("train accuracy").isGreaterThanOrEqualTo(0.95);
         assertThat(m.config()).containsEntry("batch-size", 8).containsEntry("seed", 42);
-        assertThat(r.out()).contains("trainable params:").contains("entailment").contains("epoch 3/3");
+        assertThat(r.out()).contains("trainable params:").contains("entailment").contains("epoch 6/6");
         for (String png : List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
             assertThat(run.resolve(RunReport.PLOTS).resolve(png)).isNotEmptyFile();
         }
         assertThat(Files.readString(run.resolve(RunReport.REPORT))).contains("# tiny").contains("## Training");
+        // LoRA by default (the seed's recipe): only LoRA + head trained, written as a PEFT adapter with the tokenizer
+        assertThat(m.config()).containsEntry("trainable", "lora").containsEntry("lora-r", 8);
+        assertThat(r.out()).contains("trainable params: 4,291 ||");
+        Path adapter = run.resolve("adapter");
+        assertThat(adapter.resolve("adapter_config.json")).isNotEmptyFile();
+        assertThat(adapter.resolve("adapter_model.safetensors")).isNotEmptyFile();
+        assertThat(adapter.resolve("tokenizer.json")).isNotEmptyFile();
+        Path bundle = dir.resolve("bundle");
+        Run export = cli("export", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
+                "--out", bundle.toString(), "--sample", data.toString(), "--sample-size", "8");
+        assertThat(export.exit()).as(export.out() + export.err()).isZero();
+        assertThat(io.nlistream.schemas.bundle.BundleVerifier.verify(bundle).architecture()).isNotBlank();
+        assertThat(bundle.resolve("adapter").resolve("adapter_model.safetensors")).isNotEmptyFile();
 
         Run cmp = cli("compare", run.toString(), run.toString(), "--output", dir.resolve("cmp").toString());
         assertThat(cmp.exit()).as(cmp.err()).isZero();
