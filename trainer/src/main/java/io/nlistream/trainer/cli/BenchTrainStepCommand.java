@@ -9,6 +9,8 @@ import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.SequenceClassifier;
 import io.nlistream.trainer.train.AdamW;
+import io.nlistream.trainer.model.lora.Lora;
+import io.nlistream.trainer.model.lora.LoraConfig;
 import io.nlistream.trainer.train.EncoderTrainable;
 import io.nlistream.trainer.train.TrainConfig;
 import io.nlistream.trainer.train.TrainingStep;
@@ -47,17 +49,14 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
     enum StepKind {
         /** the classification head: backward stops at the head */
         CLASSIFIER,
-        /**
-         * the head plus every query/value projection: backward runs through all layers and computes weight gradients
-         * only where LoRA's targets are, the cost profile of a LoRA step (r=8 matrices are negligible beside it)
-         */
-        QUERY_VALUE,
+        /** the seed's LoRA (r 8, alpha 32, dropout 0.1 on query_proj/value_proj) plus the head */
+        LORA,
         /** full fine-tuning */
         ALL
     }
 
-    @Option(names = "--trainable", defaultValue = "QUERY_VALUE", paramLabel = "SET",
-            description = "classifier, query_value (the cost profile of a LoRA step on query/value) or all"
+    @Option(names = "--trainable", defaultValue = "LORA", paramLabel = "SET",
+            description = "classifier, lora (the seed's LoRA + head) or all"
                     + " (default: ${DEFAULT-VALUE}).")
     StepKind trainable;
 
@@ -78,10 +77,12 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         try (NDManager manager = NDManager.newBaseManager()) {
             DebertaV2Config config = DebertaV2Config.camembertaBase(Labels.CONTRACT);
             SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
+            if (trainable == StepKind.LORA) {
+                Lora.apply(model, LoraConfig.seedRecipe(config.architecture()), manager);
+            }
             EncoderTrainable train = new EncoderTrainable(model, manager, switch (trainable) {
                 case CLASSIFIER -> EncoderTrainable.CLASSIFIER_HEAD;
-                case QUERY_VALUE -> EncoderTrainable.CLASSIFIER_HEAD.or(n -> n.contains(".query_proj.")
-                        || n.contains(".value_proj."));
+                case LORA -> Lora.TRAINABLE;
                 case ALL -> n -> true;
             });
             AdamW optimizer = new AdamW(recipe.beta1(), recipe.beta2(), recipe.eps(), recipe.weightDecay());
