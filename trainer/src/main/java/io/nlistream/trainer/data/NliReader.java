@@ -75,6 +75,9 @@ public final class NliReader {
                 .setSkipHeaderRecord(true)
                 .setIgnoreEmptyLines(true)
                 .setAllowMissingColumnNames(true)
+                // TDF trims fields, but a trailing space is a token: keep the text byte for byte (XNLI has such rows).
+                .setIgnoreSurroundingSpaces(false)
+                .setTrim(false)
                 .get();
         try (Reader reader = withoutBom(Files.newBufferedReader(file, StandardCharsets.UTF_8));
                 CSVParser parser = CSVParser.builder().setReader(reader).setFormat(format).get()) {

@@ -36,6 +36,18 @@ class NliReaderTest {
     }
 
     @Test
+    void keepsSurroundingSpacesBecauseTheyAreTokens() throws IOException {
+        // XNLI-fr dev has premises ending with a space; the tokenizer gives that space its own token.
+        Path tsv = write("spaces.tsv", "premise\thypothesis\tlabel\n Il pleut. \tLe sol est mouillé.  \t0\n");
+        Path csv = write("spaces.csv", "premise,hypothesis,label\n Il pleut. ,Le sol est mouillé. ,0\n");
+        for (Path f : new Path[] {tsv, csv}) {
+            NliExample e = NliReader.read(f).examples().get(0);
+            assertThat(e.premise()).as(f.toString()).isEqualTo(" Il pleut. ");
+            assertThat(e.hypothesis()).as(f.toString()).startsWith("Le sol est mouillé. ");
+        }
+    }
+
+    @Test
     void readsTheXnliLayout() throws IOException {
         Path f = write("xnli.tsv", "pairID\tpromptID\tgenre\tgold_label\tpremise\thypothesis\n"
                 + "1\t1\tfacetoface\tneutral\tEt il a dit, maman, je suis à la maison.\tIl a appelé sa mère.\n"
