@@ -245,7 +245,7 @@ public final class TrainCommand implements Callable<Integer> {
             Path report = RunReport.write(output, run);
             if (lora != null) { // the trainer restored the best epoch: that is the adapter written
                 Path adapter = output.resolve("adapter");
-                PeftAdapter.save(loaded.model(), lora, model.toString(), adapter);
+                PeftAdapter.save(loaded.model(), lora, model.toString(), adapter, loaded.report().newlyInitialized());
                 copyTokenizer(tokenizer != null ? tokenizer : model, adapter);
                 System.out.println("wrote the PEFT adapter of epoch " + outcome.bestEpoch() + " to " + adapter);
             }

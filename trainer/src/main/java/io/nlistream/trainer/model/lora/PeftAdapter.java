@@ -46,11 +46,22 @@ public final class PeftAdapter {
 
     /** Writes the trainable parameters (LoRA + head) of a model that {@link Lora#apply} wrapped. */
     public static void save(SequenceClassifier model, LoraConfig config, String baseModel, Path dir) {
+        save(model, config, baseModel, dir, List.of());
+    }
+
+    /**
+     * Also writes {@code alsoSaved}: frozen weights the base checkpoint lacks and that were initialised randomly
+     * (DeBERTa's pooler on a base checkpoint). PEFT's SEQ_CLS adapter would lose them; saved under their
+     * {@code base_model.model.} names, PEFT's loader and {@link #load} put them back, so the adapter reproduces the
+     * trained model on the plain base checkpoint.
+     */
+    public static void save(SequenceClassifier model, LoraConfig config, String baseModel, Path dir,
+            java.util.Collection<String> alsoSaved) {
         try {
             Files.createDirectories(dir);
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                if (Lora.TRAINABLE.test(e.getKey())) {
+                if (Lora.TRAINABLE.test(e.getKey()) || alsoSaved.contains(e.getKey())) {
                     tensors.put(savedKey(e.getKey()), e.getValue().getArray());
                 }
             }

@@ -77,4 +77,36 @@ class LoraAdapterRoundTripTest {
             assertThat(Files.exists(fixture.resolve("adapter"))).isTrue();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void weightsTheBaseCheckpointLacksTravelWithTheAdapter() throws Exception {
+        Path fixture = Path.of(System.getProperty("nli.fixtures.dir"), "lora-deberta-tiny");
+        Path base = Files.createDirectories(tmp.resolve("base")); // a base checkpoint: no pooler, no classifier
+        Files.copy(fixture.resolve("base").resolve("config.json"), base.resolve("config.json"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> weights = new java.util.LinkedHashMap<>(
+                    Safetensors.read(fixture.resolve("base").resolve("model.safetensors"), m));
+            weights.keySet().removeIf(k -> k.startsWith("pooler.") || k.startsWith("classifier."));
+            Safetensors.write(base.resolve("model.safetensors"), weights, Map.of(), Safetensors.FloatFormat.F32);
+            Map<String, NDArray> expected = Safetensors.read(fixture.resolve("expected.safetensors"), m);
+            ParameterStore ps = new ParameterStore(m, false);
+
+            var trained = PretrainedModels.load(base, m);
+            assertThat(trained.report().newlyInitialized()).contains("pooler.dense.weight");
+            LoraConfig config = new LoraConfig(8, 32, 0, List.of("query_proj", "value_proj"), false);
+            Lora.apply(trained.model(), config, m);
+            trained.model().namedParameters().get("deberta.encoder.layer.0.attention.self.query_proj.lora_B.weight")
+                    .getArray().set(m.randomNormal(new ai.djl.ndarray.types.Shape(64, 8)).toFloatArray());
+            PeftAdapter.save(trained.model(), config, base.toString(), tmp.resolve("a"),
+                    trained.report().newlyInitialized());
+            NDArray want = trained.model().classify(ps, expected.get("input_ids"), expected.get("attention_mask"),
+                    false, false).logits();
+
+            SequenceClassifier fresh = PretrainedModels.load(base, m).model(); // another random pooler and head
+            PeftAdapter.load(fresh, tmp.resolve("a"), m);
+            NDArray got = fresh.classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
+                    .logits();
+            assertThat(got.sub(want).abs().max().getFloat()).isLessThan(1e-6f);
+        }
+    }
 }
