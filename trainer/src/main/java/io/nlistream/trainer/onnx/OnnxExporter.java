@@ -14,6 +14,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,11 +45,6 @@ public final class OnnxExporter implements AutoCloseable {
         NDManager manager = NDManager.newBaseManager();
         try {
             LoadedModel loaded = PretrainedModels.load(modelDir, manager);
-            if (!loaded.report().newlyInitialized().isEmpty()) {
-                throw new IllegalArgumentException(modelDir + " lacks " + loaded.report().newlyInitialized()
-                        + ": it is a base checkpoint without a trained classification head; fine-tune it first"
-                        + " (nli-trainer train) or export a checkpoint trained for NLI");
-            }
             Map<String, Parameter> params = loaded.model().namedParameters();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             params.forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
@@ -59,6 +55,18 @@ public final class OnnxExporter implements AutoCloseable {
                 for (String name : merge.changed()) {
                     params.get(name).getArray().set(FloatBuffer.wrap(weights.get(name).data()));
                 }
+            }
+            // A base checkpoint is fine when the adapter brings what it lacks (nli-trainer's adapters carry the head
+            // and DeBERTa's pooler); random weights must never reach a bundle.
+            List<String> missing = new java.util.ArrayList<>(loaded.report().newlyInitialized());
+            if (merge != null) {
+                missing.removeAll(merge.changed());
+            }
+            if (!missing.isEmpty()) {
+                throw new IllegalArgumentException(modelDir + " lacks " + missing
+                        + (adapterDir != null ? " and the adapter " + adapterDir + " does not bring them" : "")
+                        + ": it is a base checkpoint without a trained classification head; fine-tune it first"
+                        + " (nli-trainer train) or export a checkpoint trained for NLI");
             }
             return new OnnxExporter(manager, loaded.config(), loaded.model(), modelDir.toString(), merge, weights);
         } catch (RuntimeException | IOException e) {
