@@ -44,7 +44,13 @@ public final class OnnxExporter implements AutoCloseable {
     public static OnnxExporter load(Path modelDir, Path adapterDir) throws IOException {
         NDManager manager = NDManager.newBaseManager();
         try {
-            LoadedModel loaded = PretrainedModels.load(modelDir, manager);
+            // A base checkpoint's config has no id2label (transformers then assumes LABEL_0, LABEL_1); its adapter's
+            // head was trained by nli-trainer on the contract's three labels.
+            boolean baseConfig = !io.nlistream.trainer.checkpoint.ConfigReader.read(modelDir).labels().stream()
+                    .anyMatch(l -> !l.startsWith("LABEL_"));
+            LoadedModel loaded = adapterDir != null && baseConfig
+                    ? PretrainedModels.load(modelDir, manager, io.nlistream.schemas.Labels.CONTRACT)
+                    : PretrainedModels.load(modelDir, manager);
             Map<String, Parameter> params = loaded.model().namedParameters();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             params.forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
