@@ -14,10 +14,11 @@ import io.nlistream.trainer.onnx.ArchitectureExporter;
 import io.nlistream.trainer.onnx.ExportCheck;
 import io.nlistream.trainer.onnx.GraphBuilder;
 import io.nlistream.trainer.onnx.OnnxExporter;
-import io.nlistream.trainer.onnx.OnnxParity;
+import io.nlistream.trainer.parity.DjlReference;
+import io.nlistream.trainer.parity.OnnxParity;
 import io.nlistream.trainer.onnx.Precision;
-import io.nlistream.trainer.onnx.ReferenceModel;
-import io.nlistream.trainer.onnx.FixtureExpected;
+import io.nlistream.trainer.parity.ReferenceModel;
+import io.nlistream.trainer.parity.FixtureExpected;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -71,7 +72,7 @@ public final class BundleWriter {
                     + " --force to replace it");
         }
         try (OnnxExporter exporter = OnnxExporter.load(r.modelDir(), r.adapterDir())) {
-            return write(r, out, exporter, r.reference() != null ? r.reference() : exporter.reference());
+            return write(r, out, exporter, r.reference() != null ? r.reference() : new DjlReference(exporter.model()));
         }
     }
 
@@ -91,7 +92,7 @@ public final class BundleWriter {
             writeModel(exporter, Precision.FP32, fp32File);
             byte[] fp32 = Files.readAllBytes(fp32File);
             ExportCheck.Outputs fp32Out = ExportCheck.run(fp32, batches);
-            ExportCheck.Agreement check = ExportCheck.compare(fp32Out, ExportCheck.reference(batches, reference));
+            ExportCheck.Agreement check = ExportCheck.compare(fp32Out, reference.outputs(batches));
             String against = describe(batches, reference);
             log.printf("fp32 export vs %s: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
                     against, check.maxAbsDiff(), check.maxProbabilityDiff(), check.argmaxAgreement(), check.rows());

@@ -118,9 +118,9 @@ public final class OnnxExporter implements AutoCloseable {
         return merge;
     }
 
-    /** The DJL model with the exported weights, as the export's reference. */
-    public ReferenceModel reference() {
-        return new DjlReference(model, manager);
+    /** The DJL model with the exported weights (adapter merged): the reference the export is checked against. */
+    public SequenceClassifier model() {
+        return model;
     }
 
     private static Tensor toTensor(NDArray a) {

@@ -3,6 +3,7 @@ package io.nlistream.trainer.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.nlistream.trainer.parity.OnnxParity;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** base + PEFT adapter merged in Java equals PEFT's merge_and_unload (fixtures lora-*: merged/ and logits_merged_eval). */
 class LoraMergeTest {
-    static final Path FIXTURES = OnnxParityTest.FIXTURES;
+    static final Path FIXTURES = Path.of(System.getProperty("nli.fixtures.dir", "../fixtures"));
 
     private static Map<String, Tensor> weights(Path dir, Path adapter) throws Exception {
         try (OnnxExporter e = OnnxExporter.load(dir, adapter)) {

@@ -7,6 +7,8 @@ import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.NodeProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
+import io.nlistream.trainer.parity.FixtureExpected;
+import io.nlistream.trainer.parity.OnnxParity;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
@@ -20,7 +22,7 @@ class VariantsTest {
     @ParameterizedTest
     @ValueSource(strings = {"deberta-tiny-a", "deberta-tiny-b", "camembert-tiny", "camemberta-vocab-tiny"})
     void variantsStayCloseToTheReference(String fixture) throws Exception {
-        Path dir = OnnxParityTest.FIXTURES.resolve(fixture);
+        Path dir = LoraMergeTest.FIXTURES.resolve(fixture);
         FixtureExpected expected = FixtureExpected.read(dir.resolve("expected.safetensors"), "logits", "probabilities");
         OnnxParity.Result fp16;
         OnnxParity.Result int8;
@@ -36,7 +38,7 @@ class VariantsTest {
 
     @Test
     void fp16KeepsNormsAndSoftmaxInFloat32AndStoresMatMulWeightsInHalf() throws Exception {
-        GraphProto g = OnnxExporter.export(OnnxParityTest.FIXTURES.resolve("deberta-tiny-a"), Precision.FP16).getGraph();
+        GraphProto g = OnnxExporter.export(LoraMergeTest.FIXTURES.resolve("deberta-tiny-a"), Precision.FP16).getGraph();
         Map<String, TensorProto> init = g.getInitializerList().stream().collect(Collectors.toMap(TensorProto::getName, Function.identity()));
         long halfMatMuls = 0;
         for (NodeProto n : g.getNodeList()) {
@@ -55,7 +57,7 @@ class VariantsTest {
 
     @Test
     void int8QuantisesEveryLinearLayerDynamically() throws Exception {
-        ModelProto m = OnnxExporter.export(OnnxParityTest.FIXTURES.resolve("camembert-tiny"), Precision.INT8);
+        ModelProto m = OnnxExporter.export(LoraMergeTest.FIXTURES.resolve("camembert-tiny"), Precision.INT8);
         Map<String, Long> ops = m.getGraph().getNodeList().stream().collect(Collectors.groupingBy(NodeProto::getOpType, Collectors.counting()));
         // q, k, v, attention output, intermediate, output in each of 2 layers, classifier dense and out_proj.
         assertThat(ops.get("MatMulInteger")).isEqualTo(2 * 6 + 2);

@@ -1,5 +1,8 @@
-package io.nlistream.trainer.model;
+package io.nlistream.trainer.parity;
 
+import io.nlistream.trainer.model.ClassifierOutput;
+import io.nlistream.trainer.model.LoadedModel;
+import io.nlistream.trainer.model.PretrainedModels;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;

@@ -1,5 +1,8 @@
-package io.nlistream.trainer.onnx;
+package io.nlistream.trainer.parity;
 
+import io.nlistream.trainer.onnx.OnnxExporter;
+import io.nlistream.trainer.onnx.OrtModel;
+import io.nlistream.trainer.onnx.Precision;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package io.nlistream.trainer.onnx;
+package io.nlistream.trainer.parity;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package io.nlistream.trainer.onnx;
+package io.nlistream.trainer.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

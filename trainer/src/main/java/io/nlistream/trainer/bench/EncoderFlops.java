@@ -1,4 +1,4 @@
-package io.nlistream.trainer.onnx;
+package io.nlistream.trainer.bench;
 
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.checkpoint.ModelConfig;

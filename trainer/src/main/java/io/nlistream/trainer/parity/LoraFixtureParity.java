@@ -1,5 +1,8 @@
-package io.nlistream.trainer.model.lora;
+package io.nlistream.trainer.parity;
 
+import io.nlistream.trainer.model.lora.Lora;
+import io.nlistream.trainer.model.lora.LoraConfig;
+import io.nlistream.trainer.model.lora.PeftAdapter;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package io.nlistream.trainer.onnx;
+package io.nlistream.trainer.parity;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,13 +7,11 @@ import ai.djl.training.ParameterStore;
 import io.nlistream.trainer.model.SequenceClassifier;
 
 /** The trainer's DJL implementation (PyTorch engine, eval mode) as the reference of an export. */
-final class DjlReference implements ReferenceModel {
+public final class DjlReference implements ReferenceModel {
     private final SequenceClassifier model;
-    private final NDManager manager;
 
-    DjlReference(SequenceClassifier model, NDManager manager) {
+    public DjlReference(SequenceClassifier model) {
         this.model = model;
-        this.manager = manager;
     }
 
     @Override
@@ -23,7 +21,7 @@ final class DjlReference implements ReferenceModel {
 
     @Override
     public float[][] logits(long[] ids, long[] mask, int batch, int length) {
-        try (NDManager sub = manager.newSubManager()) {
+        try (NDManager sub = NDManager.newBaseManager()) {
             Shape shape = new Shape(batch, length);
             NDArray logits = model.classify(new ParameterStore(sub, false), sub.create(ids, shape), sub.create(mask, shape),
                     false, false).logits();

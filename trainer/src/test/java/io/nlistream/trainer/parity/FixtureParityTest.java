@@ -1,4 +1,4 @@
-package io.nlistream.trainer.model;
+package io.nlistream.trainer.parity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

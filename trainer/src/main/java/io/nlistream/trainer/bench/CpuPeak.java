@@ -1,4 +1,4 @@
-package io.nlistream.trainer.onnx;
+package io.nlistream.trainer.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
