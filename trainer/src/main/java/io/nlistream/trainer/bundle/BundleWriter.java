@@ -11,6 +11,7 @@ import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.tokenizer.Truncation;
 import io.nlistream.trainer.onnx.ArchitectureExporter;
+import io.nlistream.trainer.model.lora.PeftAdapter;
 import io.nlistream.trainer.onnx.ExportCheck;
 import io.nlistream.trainer.onnx.GraphBuilder;
 import io.nlistream.trainer.onnx.OnnxExporter;
@@ -120,7 +121,7 @@ public final class BundleWriter {
             BundleFiles.copyTokenizer(tokenizerDir, partial);
             if (r.adapterDir() != null) {
                 Path adapter = Files.createDirectories(partial.resolve("adapter"));
-                for (String f : List.of("adapter_config.json", "adapter_model.safetensors")) {
+                for (String f : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE)) {
                     Files.copy(r.adapterDir().resolve(f), adapter.resolve(f));
                 }
             }
@@ -192,7 +193,7 @@ public final class BundleWriter {
         }
         ObjectMapper json = new ObjectMapper();
         if (r.adapterDir() != null) {
-            JsonNode base = json.readTree(r.adapterDir().resolve("adapter_config.json").toFile()).path("base_model_name_or_path");
+            JsonNode base = json.readTree(r.adapterDir().resolve(PeftAdapter.CONFIG_FILE).toFile()).path("base_model_name_or_path");
             if (base.isTextual() && !base.asText().isBlank() && !base.asText().startsWith(".")) {
                 return base.asText();
             }

@@ -2,15 +2,14 @@ package io.nlistream.trainer.onnx;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.checkpoint.ModelConfig;
 import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.SequenceClassifier;
+import io.nlistream.trainer.model.lora.PeftAdapter;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,8 +18,9 @@ import java.util.Map;
 
 /**
  * A checkpoint ready to export: the DJL model (checkpoint loading, name matching and .bin/sharded formats are the
- * model package's), its weights as float arrays with a LoRA adapter merged in, and the exporter of its architecture.
- * The DJL model carries the same merged weights, so it is the reference the export is checked against.
+ * model package's) with a PEFT adapter merged in by {@link PeftAdapter#merge} (the merge the PEFT parity check
+ * covers), its weights as float arrays, and the exporter of its architecture. The DJL model is the reference the
+ * export is checked against.
  */
 public final class OnnxExporter implements AutoCloseable {
     private final NDManager manager;
@@ -28,9 +28,9 @@ public final class OnnxExporter implements AutoCloseable {
     private final SequenceClassifier model;
     private final Weights weights;
     private final ArchitectureExporter architecture;
-    private final LoraMerge.Summary merge;
+    private final PeftAdapter.MergeSummary merge;
 
-    private OnnxExporter(NDManager manager, ModelConfig config, SequenceClassifier model, String source, LoraMerge.Summary merge,
+    private OnnxExporter(NDManager manager, ModelConfig config, SequenceClassifier model, String source, PeftAdapter.MergeSummary merge,
             Weights weights) {
         this.manager = manager;
         this.config = config;
@@ -51,17 +51,11 @@ public final class OnnxExporter implements AutoCloseable {
             LoadedModel loaded = adapterDir != null && baseConfig
                     ? PretrainedModels.load(modelDir, manager, io.nlistream.schemas.Labels.CONTRACT)
                     : PretrainedModels.load(modelDir, manager);
-            Map<String, Parameter> params = loaded.model().namedParameters();
+            PeftAdapter.MergeSummary merge = adapterDir == null ? null
+                    : PeftAdapter.merge(loaded.model(), adapterDir, manager);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            params.forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
+            loaded.model().namedParameters().forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
             Weights weights = new Weights(modelDir.toString(), tensors);
-            LoraMerge.Summary merge = null;
-            if (adapterDir != null) {
-                merge = LoraMerge.merge(weights, adapterDir);
-                for (String name : merge.changed()) {
-                    params.get(name).getArray().set(FloatBuffer.wrap(weights.get(name).data()));
-                }
-            }
             // A base checkpoint is fine when the adapter brings what it lacks (nli-trainer's adapters carry the head
             // and DeBERTa's pooler); random weights must never reach a bundle.
             List<String> missing = new java.util.ArrayList<>(loaded.report().newlyInitialized());
@@ -75,7 +69,7 @@ public final class OnnxExporter implements AutoCloseable {
                         + " (nli-trainer train) or export a checkpoint trained for NLI");
             }
             return new OnnxExporter(manager, loaded.config(), loaded.model(), modelDir.toString(), merge, weights);
-        } catch (RuntimeException | IOException e) {
+        } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
@@ -114,7 +108,7 @@ public final class OnnxExporter implements AutoCloseable {
     }
 
     /** What merging the adapter did, or null without one. */
-    public LoraMerge.Summary merge() {
+    public PeftAdapter.MergeSummary merge() {
         return merge;
     }
 

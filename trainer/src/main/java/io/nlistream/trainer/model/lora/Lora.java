@@ -55,11 +55,12 @@ public final class Lora {
         }
         for (String path : targets) {
             HfLinear base = (HfLinear) model.module(path);
-            LoraLinear lora = new LoraLinear(base, config.r(), config.scaling(), config.dropout());
+            int rank = config.rank(path);
+            LoraLinear lora = new LoraLinear(base, rank, config.scaling(path), config.dropout());
             float bound = (float) (1 / Math.sqrt(base.inFeatures()));
             lora.loraA().weight().setArray(manager.randomUniform(-bound, bound,
-                    new Shape(config.r(), base.inFeatures()), DataType.FLOAT32));
-            lora.loraB().weight().setArray(manager.zeros(new Shape(base.outFeatures(), config.r()), DataType.FLOAT32));
+                    new Shape(rank, base.inFeatures()), DataType.FLOAT32));
+            lora.loraB().weight().setArray(manager.zeros(new Shape(base.outFeatures(), rank), DataType.FLOAT32));
             model.replaceModule(path, lora);
         }
         return targets;
@@ -100,8 +101,14 @@ public final class Lora {
         return new Counts(trainable, all);
     }
 
-    /** Folds every LoRA update into its base weight ({@code W += scaling·B·A}) and unwraps it (merge_and_unload). */
-    public static void merge(SequenceClassifier model) {
+    /**
+     * Folds every LoRA update into its base weight ({@code W += scaling·B·A}) and unwraps it (merge_and_unload). The
+     * one merge: the PEFT parity check and the ONNX export ({@link PeftAdapter#merge}) both run it.
+     *
+     * @return the merged module paths
+     */
+    public static List<String> merge(SequenceClassifier model) {
+        List<String> merged = new ArrayList<>();
         for (Map.Entry<String, Block> e : List.copyOf(model.namedModules().entrySet())) {
             if (e.getValue() instanceof LoraLinear lora) {
                 NDArray w = lora.base().weight().getArray();
@@ -109,7 +116,9 @@ public final class Lora {
                     w.addi(delta.muli((float) lora.scaling()));
                 }
                 model.replaceModule(e.getKey(), lora.base());
+                merged.add(e.getKey());
             }
         }
+        return merged;
     }
 }
