@@ -55,7 +55,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
 
         /** The last hidden state; every hidden state is appended to {@code states}. */
         NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
-            NDArray embedded = ((Embeddings) child("embeddings")).embed(ps, ids, mask, training);
+            Embeddings embeddings = (Embeddings) child("embeddings");
+            NDArray embedded = Scopes.keepOutput(() -> embeddings.embed(ps, ids, mask, training));
             return ((Encoder) child("encoder")).encode(ps, embedded, mask, training, states);
         }
 
@@ -166,9 +167,13 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray x = hidden;
             ModuleList<Layer> layers = (ModuleList<Layer>) child("layer");
             for (int i = 0; i < layers.size(); i++) {
-                x = layers.get(i).apply(ps, x, pairBias, rel, training);
+                Layer layer = layers.get(i);
+                NDArray in = x;
+                Relative r = rel;
+                x = Scopes.keepOutput(() -> layer.apply(ps, in, pairBias, r, training));
                 if (i == 0 && c.convKernelSize() > 0) {
-                    x = ((ConvLayer) child("conv")).apply(ps, hidden, x, mask, training);
+                    NDArray layer0 = x;
+                    x = Scopes.keepOutput(() -> ((ConvLayer) child("conv")).apply(ps, hidden, layer0, mask, training));
                 }
                 states.add(x);
             }
