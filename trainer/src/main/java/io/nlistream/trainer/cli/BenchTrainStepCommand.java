@@ -4,9 +4,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.util.cuda.CudaUtils;
 import io.nlistream.schemas.Labels;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.onnx.EncoderFlops;
 import io.nlistream.trainer.model.SequenceClassifier;
 import io.nlistream.trainer.train.AdamW;
 import io.nlistream.trainer.model.lora.Lora;
@@ -90,6 +92,10 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             Random random = new Random(seed);
             double totalMs = 0;
             double minMs = Double.MAX_VALUE;
+            double[] split = new double[3];
+            long[] rss = new long[2];
+            long[] deviceBytes = {0};
+            boolean gpu = manager.getDevice().isGpu();
             for (int s = 0; s < warmup + steps; s++) {
                 long[] ids = new long[batchSize * length];
                 long[] labels = new long[batchSize];
@@ -106,15 +112,26 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     NDArray idArray = step.create(ids, shape);
                     NDArray maskArray = step.create(mask, shape);
                     NDArray labelArray = step.create(labels);
-                    long start = System.nanoTime();
-                    TrainingStep.run(train, step, idArray, maskArray, labelArray, optimizer, recipe.learningRate(),
-                            recipe.maxGradNorm());
-                    double ms = (System.nanoTime() - start) / 1e6;
-                    System.out.printf(Locale.ROOT, "%s step %d: %.0f ms%n", s < warmup ? "warmup" : "timed",
-                            s + 1, ms);
+                    int[] phase = {0};
+                    TrainingStep.Result r = TrainingStep.timed(train, step, idArray, maskArray, labelArray, optimizer,
+                            recipe.learningRate(), recipe.maxGradNorm(), () -> {
+                                rss[phase[0]] = Math.max(rss[phase[0]], procStatusKb("VmRSS"));
+                                if (gpu) {
+                                    deviceBytes[0] = Math.max(deviceBytes[0],
+                                            CudaUtils.getGpuMemory(manager.getDevice()).getCommitted());
+                                }
+                                phase[0]++;
+                            });
+                    double ms = (r.forwardNs() + r.backwardNs() + r.optimizerNs()) / 1e6;
+                    System.out.printf(Locale.ROOT, "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer"
+                            + " %.0f)%n", s < warmup ? "warmup" : "timed", s + 1, ms, r.forwardNs() / 1e6,
+                            r.backwardNs() / 1e6, r.optimizerNs() / 1e6);
                     if (s >= warmup) {
                         totalMs += ms;
                         minMs = Math.min(minMs, ms);
+                        split[0] += r.forwardNs() / 1e6 / steps;
+                        split[1] += r.backwardNs() / 1e6 / steps;
+                        split[2] += r.optimizerNs() / 1e6 / steps;
                     }
                 }
             }
@@ -129,13 +146,58 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     Engine.getInstance().getVersion());
             System.out.printf(Locale.ROOT, "batch %d x length %d: %.0f ms/step (min %.0f), %.2f pairs/s%n", batchSize,
                     length, msPerStep, minMs, batchSize * 1000.0 / msPerStep);
-            System.out.printf(Locale.ROOT, "resident memory: %d MiB after building the model, peak %d MiB%n",
-                    rssModel / 1024, procStatusKb("VmHWM") / 1024);
+            System.out.printf(Locale.ROOT, "split: forward %.0f ms, backward %.0f ms, optimizer %.0f ms (mean of the"
+                    + " timed steps)%n", split[0], split[1], split[2]);
+            double forwardFlop = EncoderFlops.batch(config, batchSize, length);
+            double linearFlop = (double) batchSize * length * config.numHiddenLayers()
+                    * (8.0 * config.hiddenSize() * config.hiddenSize()
+                    + 4.0 * config.hiddenSize() * config.intermediateSize());
+            // backward through a frozen base: input gradients of every product (the linears' FLOPs once, attention's
+            // products twice: both operands need a gradient); LoRA's weight gradients are negligible
+            double backwardFlop = 2 * forwardFlop - linearFlop;
+            double gflops = sgemmGflops(manager);
+            double floorMs = (forwardFlop + backwardFlop) / (gflops * 1e9) * 1000;
+            System.out.printf(Locale.ROOT, "work: forward %.2f TFLOP, backward %.2f TFLOP; sgemm rate %.0f GFLOP/s"
+                    + " (libtorch matmul 2048x2048, this process) -> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
+                    forwardFlop / 1e12, backwardFlop / 1e12, gflops, floorMs, msPerStep / floorMs, minMs / floorMs);
+            System.out.printf(Locale.ROOT, "resident memory: %d MiB after building the model, %d MiB after forward,"
+                    + " %d MiB after backward, peak %d MiB%n", rssModel / 1024, rss[0] / 1024, rss[1] / 1024,
+                    procStatusKb("VmHWM") / 1024);
+            if (gpu) {
+                System.out.printf(Locale.ROOT, "device memory in use (cudaMemGetInfo after forward and backward):"
+                        + " max %d MiB%n", deviceBytes[0] >> 20);
+            }
             System.out.printf(Locale.ROOT, "one epoch of %d pairs = %.0f steps ~ %.1f min at this length (an upper"
                     + " bound: dynamic padding makes real batches shorter)%n", epochPairs, stepsPerEpoch,
                     stepsPerEpoch * msPerStep / 60_000);
             return 0;
         }
+    }
+
+    /**
+     * The engine's single-precision matrix-product rate (GFLOP/s) on this machine now: the rate the step's floor is
+     * measured against (the step's products run through the same libtorch kernels). Best of 5 after one warm-up.
+     */
+    static double sgemmGflops(NDManager manager) {
+        int n = 2048;
+        double best = 0;
+        try (NDManager probe = manager.newSubManager()) {
+            NDArray a = probe.randomUniform(-1f, 1f, new Shape(n, n));
+            NDArray b = probe.randomUniform(-1f, 1f, new Shape(n, n));
+            for (int i = 0; i < 6; i++) {
+                try (NDManager one = probe.newSubManager()) {
+                    long start = System.nanoTime();
+                    NDArray c = a.matMul(b);
+                    c.attach(one);
+                    c.getFloat(0, 0); // waits for the product on a GPU
+                    double s = (System.nanoTime() - start) / 1e9;
+                    if (i > 0) {
+                        best = Math.max(best, 2.0 * n * n * n / s / 1e9);
+                    }
+                }
+            }
+        }
+        return best;
     }
 
     /** A field of /proc/self/status in kB (Linux), -1 elsewhere. */

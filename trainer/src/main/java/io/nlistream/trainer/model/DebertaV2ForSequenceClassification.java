@@ -55,7 +55,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
 
         /** The last hidden state; every hidden state is appended to {@code states}. */
         NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
-            NDArray embedded = ((Embeddings) child("embeddings")).embed(ps, ids, mask, training);
+            Embeddings embeddings = (Embeddings) child("embeddings");
+            NDArray embedded = Scopes.keepOutput(() -> embeddings.embed(ps, ids, mask, training));
             return ((Encoder) child("encoder")).encode(ps, embedded, mask, training, states);
         }
 
@@ -166,9 +167,13 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray x = hidden;
             ModuleList<Layer> layers = (ModuleList<Layer>) child("layer");
             for (int i = 0; i < layers.size(); i++) {
-                x = layers.get(i).apply(ps, x, pairBias, rel, training);
+                Layer layer = layers.get(i);
+                NDArray in = x;
+                Relative r = rel;
+                x = Scopes.keepOutput(() -> layer.apply(ps, in, pairBias, r, training));
                 if (i == 0 && c.convKernelSize() > 0) {
-                    x = ((ConvLayer) child("conv")).apply(ps, hidden, x, mask, training);
+                    NDArray layer0 = x;
+                    x = Scopes.keepOutput(() -> ((ConvLayer) child("conv")).apply(ps, hidden, layer0, mask, training));
                 }
                 states.add(x);
             }
@@ -301,21 +306,32 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return context.reshape(s.get(0), s.get(1), (long) heads * headSize);
         }
 
+        /**
+         * x (batch, heads, length, dim) against the projected relative embeddings (1, rows, heads·dim): (batch, heads,
+         * length, rows) as one matmul per head. A broadcast matmul would copy the batch-independent projection batch
+         * times (50 MB a term a layer for the seed's step) and autograd would keep that copy until backward.
+         */
+        private NDArray perHead(NDArray x, NDArray relProjected) {
+            Shape s = x.getShape();
+            long rows = relProjected.getShape().get(1);
+            NDArray relT = relProjected.reshape(rows, heads, headSize).transpose(1, 2, 0);
+            NDArray flat = x.transpose(1, 0, 2, 3).reshape(heads, s.get(0) * s.get(2), headSize);
+            return flat.matMul(relT).reshape(heads, s.get(0), s.get(2), rows).transpose(1, 0, 2, 3);
+        }
+
         private NDArray relativeScores(ParameterStore ps, NDArray q, NDArray k, Relative rel, boolean training) {
             NDArray emb = rel.embeddings().expandDims(0);
             emb = Dropouts.apply(emb, c.hiddenDropoutProb(), training);
             Shape scoreShape = new Shape(q.getShape().get(0), heads, q.getShape().get(2), k.getShape().get(2));
             NDArray score = null;
             if (c.c2p()) {
-                NDArray posKey = heads(call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training));
-                NDArray c2p = q.matMul(posKey.transpose(0, 1, 3, 2))
-                        .gather(rel.indices().c2p().broadcast(scoreShape), -1);
+                NDArray posKey = call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training);
+                NDArray c2p = perHead(q, posKey).gather(rel.indices().c2p().broadcast(scoreShape), -1);
                 score = c2p.div(scale);
             }
             if (c.p2c()) {
-                NDArray posQuery = heads(call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training));
-                NDArray p2c = k.matMul(posQuery.transpose(0, 1, 3, 2))
-                        .gather(rel.indices().p2c().broadcast(scoreShape), -1)
+                NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
+                NDArray p2c = perHead(k, posQuery).gather(rel.indices().p2c().broadcast(scoreShape), -1)
                         .transpose(0, 1, 3, 2);
                 score = score == null ? p2c.div(scale) : score.add(p2c.div(scale));
             }

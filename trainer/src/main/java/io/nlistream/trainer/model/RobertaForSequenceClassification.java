@@ -53,14 +53,16 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         }
 
         NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
-            NDArray x = ((Embeddings) child("embeddings")).embed(ps, ids, training);
+            NDArray x = Scopes.keepOutput(() -> ((Embeddings) child("embeddings")).embed(ps, ids, training));
             // additive key mask (batch, 1, 1, key): 0 for tokens, the float minimum for padding
             NDArray keyBias = mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
                     .expandDims(1).expandDims(1);
             states.add(x);
             ModuleList<Layer> layers = ((Encoder) child("encoder")).layers();
             for (int i = 0; i < layers.size(); i++) {
-                x = layers.get(i).apply(ps, x, keyBias, training);
+                Layer layer = layers.get(i);
+                NDArray in = x;
+                x = Scopes.keepOutput(() -> layer.apply(ps, in, keyBias, training));
                 states.add(x);
             }
             return x;

@@ -12,6 +12,9 @@ import java.util.Map;
 public final class TrainingStep {
     private TrainingStep() {}
 
+    /** A step's loss and where its time went (nanoseconds), for the step benchmark. */
+    public record Result(double loss, long forwardNs, long backwardNs, long optimizerNs) {}
+
     /**
      * Runs the step; {@code step} owns the batch's arrays (and the gradient handles) and is closed by the caller.
      *
@@ -19,14 +22,32 @@ public final class TrainingStep {
      */
     public static double run(TrainableClassifier model, NDManager step, NDArray inputIds, NDArray attentionMask,
             NDArray labels, AdamW optimizer, double lr, double maxGradNorm) {
+        return timed(model, step, inputIds, attentionMask, labels, optimizer, lr, maxGradNorm, () -> {}).loss();
+    }
+
+    /**
+     * {@link #run} with its forward / backward / optimizer split; {@code afterPhase} runs after the forward and the
+     * backward pass (outside the timings), e.g. to sample memory.
+     */
+    public static Result timed(TrainableClassifier model, NDManager step, NDArray inputIds, NDArray attentionMask,
+            NDArray labels, AdamW optimizer, double lr, double maxGradNorm, Runnable afterPhase) {
         Map<String, NDArray> params = model.trainableParameters();
         double loss;
+        long t0 = System.nanoTime();
+        long t1;
+        long t2;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.logits(inputIds, attentionMask, true);
             NDArray lossArray = Batches.crossEntropy(logits, labels);
+            loss = lossArray.getFloat(); // waits for the forward pass (asynchronous on a GPU)
+            t1 = System.nanoTime();
+            afterPhase.run();
+            long resumed = System.nanoTime();
             collector.backward(lossArray);
-            loss = lossArray.getFloat();
+            t2 = System.nanoTime() - (resumed - t1);
         }
+        afterPhase.run();
+        long t3 = System.nanoTime();
         Map<String, NDArray> grads = new LinkedHashMap<>();
         params.forEach((name, p) -> {
             NDArray g = p.getGradient();
@@ -39,6 +60,7 @@ public final class TrainingStep {
         optimizer.step(params, grads, lr);
         // The engine accumulates gradients across backward passes: clear them for the next step.
         grads.values().forEach(g -> g.subi(g));
-        return loss;
+        long t4 = System.nanoTime();
+        return new Result(loss, t1 - t0, t2 - t1, t4 - t3);
     }
 }
