@@ -1,5 +1,6 @@
 package io.nlistream.trainer.eval;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -26,8 +27,9 @@ public final class Calibration {
     /** One bin of the reliability diagram: mean confidence and accuracy of the {@code count} pairs in it. */
     public record Bin(double lower, double upper, long count, double confidence, double accuracy) {}
 
-    /** A fitted temperature, what it was fitted on, and the metrics before (T = 1) and after. */
-    public record Fit(double temperature, String fittedOn, long examples, Metrics before, Metrics after) {}
+    /** A fitted temperature, what it was fitted on, the metrics and reliability bins before (T = 1) and after. */
+    public record Fit(double temperature, String fittedOn, long examples, Metrics before, Metrics after,
+            List<Bin> reliabilityBefore, List<Bin> reliabilityAfter) {}
 
     private Calibration() {}
 
@@ -56,7 +58,9 @@ public final class Calibration {
             }
         }
         double t = Math.exp((lo + hi) / 2);
-        return new Fit(t, fittedOn, gold.length, metrics(logits, gold, k, 1), metrics(logits, gold, k, t));
+        return new Fit(t, fittedOn, gold.length, metrics(logits, gold, k, 1), metrics(logits, gold, k, t),
+                List.of(reliability(probabilities(logits, k, 1), gold, k)),
+                List.of(reliability(probabilities(logits, k, t), gold, k)));
     }
 
     /** softmax(logits / T) per row. */
