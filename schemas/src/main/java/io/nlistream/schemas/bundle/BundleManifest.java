@@ -24,10 +24,37 @@ public record BundleManifest(
         ObjectNode training,
         ObjectNode metrics,
         Map<String, String> files,
-        Instant createdAt) {
+        Instant createdAt,
+        Calibration calibration) {
 
     public static final String FILE_NAME = "nli-bundle.json";
     public static final int FORMAT_VERSION = 1;
+
+    /** A manifest without calibration (T = 1), as bundles were before the field existed. */
+    public BundleManifest(int formatVersion, String name, String version, String architecture, String baseModel,
+            List<String> labels, int maxLength, String truncation, int padId, Tokenizer tokenizer, Onnx onnx,
+            ObjectNode training, ObjectNode metrics, Map<String, String> files, Instant createdAt) {
+        this(formatVersion, name, version, architecture, baseModel, labels, maxLength, truncation, padId, tokenizer,
+                onnx, training, metrics, files, createdAt, null);
+    }
+
+    /**
+     * The temperature the ONNX {@code probabilities} output applies, softmax(logits / T) ({@code logits} stay raw),
+     * what it was fitted on and the calibration metrics before (T = 1) and after.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Calibration(String method, double temperature, String fittedOn, Long examples, CalibrationMetrics before,
+            CalibrationMetrics after) {}
+
+    /** Expected calibration error (15 equal-width bins), NLL, Brier score and accuracy on the calibration data. */
+    public record CalibrationMetrics(double ece, double nll, double brier, double accuracy) {}
+
+    public static final String TEMPERATURE_SCALING = "temperature";
+
+    /** T of the probabilities output: 1 for a bundle without calibration. */
+    public double temperature() {
+        return calibration == null ? 1 : calibration.temperature();
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Tokenizer(String file, String config) {}

@@ -45,6 +45,36 @@ class BundleVerifierTest {
     }
 
     @Test
+    void bundleWithoutCalibrationLoadsAsTemperatureOne() throws Exception {
+        writeBundle(Labels.CONTRACT);
+        String json = Files.readString(dir.resolve(BundleManifest.FILE_NAME));
+        assertThat(json).doesNotContain("calibration");
+        BundleManifest read = BundleVerifier.verify(dir);
+        assertThat(read.calibration()).isNull();
+        assertThat(read.temperature()).isEqualTo(1.0);
+    }
+
+    @Test
+    void calibratedBundleRoundTripsAndValidates() throws Exception {
+        BundleManifest plain = writeBundle(Labels.CONTRACT);
+        BundleManifest.Calibration c = new BundleManifest.Calibration(BundleManifest.TEMPERATURE_SCALING, 1.7,
+                "xnli-fr-validation.tsv", 2490L, new BundleManifest.CalibrationMetrics(0.08, 0.61, 0.33, 0.87),
+                new BundleManifest.CalibrationMetrics(0.02, 0.45, 0.30, 0.87));
+        BundleManifest calibrated = new BundleManifest(plain.formatVersion(), plain.name(), plain.version(),
+                plain.architecture(), plain.baseModel(), plain.labels(), plain.maxLength(), plain.truncation(),
+                plain.padId(), plain.tokenizer(), plain.onnx(), null, null, plain.files(), plain.createdAt(), c);
+        Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), calibrated);
+        BundleManifest read = BundleVerifier.verify(dir);
+        assertThat(read).isEqualTo(calibrated);
+        assertThat(read.temperature()).isEqualTo(1.7);
+
+        ObjectNode node = (ObjectNode) Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
+        ((ObjectNode) node.get("calibration")).put("temperature", -1);
+        Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), node);
+        assertThatThrownBy(() -> BundleVerifier.verify(dir)).hasMessageContaining("calibration");
+    }
+
+    @Test
     void tamperedFileIsRefusedWithItsName() throws Exception {
         writeBundle(Labels.CONTRACT);
         Files.writeString(dir.resolve("model.onnx"), "other-bytes", StandardCharsets.UTF_8);

@@ -39,6 +39,22 @@ class NliClassificationSchemaTest {
     }
 
     @Test
+    void calibratedModelRefIsValidAndAnUncalibratedOneHasNoCalibrationField() throws Exception {
+        NliClassification plain = sample(0.7, 0.2, 0.1, "entailment", 0.7);
+        assertThat(tree(plain).get("model").has("calibration")).isFalse();
+        NliClassification c = new NliClassification(plain.id(), plain.label(), plain.confidence(),
+                plain.probabilities(), new ModelRef("camemberta-xnli", "1.0.0", "a".repeat(64),
+                        new ModelRef.Calibration("temperature", 1.7)), false, 37, 1.5, 12.25, plain.classifiedAt(),
+                plain.metadata());
+        ObjectNode node = tree(c);
+        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, node)).isEmpty();
+        assertThat(node.at("/model/calibration/temperature").asDouble()).isEqualTo(1.7);
+        assertThat(Json.mapper().treeToValue(node, NliClassification.class)).isEqualTo(c);
+        ((ObjectNode) node.at("/model/calibration")).put("temperature", 0);
+        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, node)).isNotEmpty();
+    }
+
+    @Test
     void unknownLabelIsRefused() {
         ObjectNode n = tree(sample(0.7, 0.2, 0.1, "entailment", 0.7));
         n.put("label", "maybe");

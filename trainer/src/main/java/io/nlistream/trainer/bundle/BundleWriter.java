@@ -10,6 +10,9 @@ import io.nlistream.schemas.bundle.Sha256;
 import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.tokenizer.Truncation;
+import io.nlistream.trainer.eval.Calibration;
+import io.nlistream.trainer.eval.MetricsJson;
+import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.onnx.ArchitectureExporter;
 import io.nlistream.trainer.model.lora.PeftAdapter;
 import io.nlistream.trainer.onnx.ExportCheck;
@@ -55,10 +58,20 @@ public final class BundleWriter {
      *     the checkpoint (a fixture directory's expected.safetensors is checked too)
      * @param training, metrics recorded as given; null when unknown
      * @param reportDir copied to {@code report/} when not null
+     * @param calibration the temperature the probabilities output applies; null: the report's metrics.json
+     *     calibration (what {@code train} or {@code calibrate} fitted) when it has one, else none (T = 1)
      */
     public record Request(Path modelDir, Path adapterDir, Path outDir, String name, String version, String baseModel,
             int maxLength, Set<Precision> variants, List<String[]> samplePairs, ReferenceModel reference,
-            ObjectNode training, ObjectNode metrics, Path reportDir, boolean replace) {}
+            ObjectNode training, ObjectNode metrics, Path reportDir, boolean replace,
+            BundleManifest.Calibration calibration) {
+        public Request(Path modelDir, Path adapterDir, Path outDir, String name, String version, String baseModel,
+                int maxLength, Set<Precision> variants, List<String[]> samplePairs, ReferenceModel reference,
+                ObjectNode training, ObjectNode metrics, Path reportDir, boolean replace) {
+            this(modelDir, adapterDir, outDir, name, version, baseModel, maxLength, variants, samplePairs, reference,
+                    training, metrics, reportDir, replace, null);
+        }
+    }
 
     private final PrintStream log;
 
@@ -82,6 +95,12 @@ public final class BundleWriter {
         Path tokenizerDir = r.adapterDir() != null && Files.isRegularFile(r.adapterDir().resolve(PairTokenizer.TOKENIZER_FILE))
                 ? r.adapterDir() : r.modelDir();
 
+        BundleManifest.Calibration calibration = calibration(r);
+        double temperature = calibration == null ? 1 : calibration.temperature();
+        if (calibration != null) {
+            log.printf(Locale.ROOT, "probabilities calibrated: softmax(logits / %.4f), fitted on %s%n", temperature,
+                    calibration.fittedOn());
+        }
         Path partial = out.resolveSibling(out.getFileName() + ".partial");
         BundleFiles.deleteTree(partial);
         Files.createDirectories(partial);
@@ -90,10 +109,11 @@ public final class BundleWriter {
             List<BundleManifest.Variant> variants = new ArrayList<>();
 
             Path fp32File = partial.resolve(Precision.FP32.fileName());
-            writeModel(exporter, Precision.FP32, fp32File);
+            writeModel(exporter, Precision.FP32, temperature, fp32File);
             byte[] fp32 = Files.readAllBytes(fp32File);
             ExportCheck.Outputs fp32Out = ExportCheck.run(fp32, batches);
-            ExportCheck.Agreement check = ExportCheck.compare(fp32Out, reference.outputs(batches));
+            ExportCheck.Agreement check = ExportCheck.compare(fp32Out,
+                    calibrated(reference.outputs(batches), temperature));
             String against = describe(batches, reference);
             log.printf("fp32 export vs %s: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
                     against, check.maxAbsDiff(), check.maxProbabilityDiff(), check.argmaxAgreement(), check.rows());
@@ -110,7 +130,7 @@ public final class BundleWriter {
                     continue;
                 }
                 Path file = partial.resolve(p.fileName());
-                writeModel(exporter, p, file);
+                writeModel(exporter, p, temperature, file);
                 ExportCheck.Agreement a = ExportCheck.compare(ExportCheck.run(Files.readAllBytes(file), batches), fp32Out);
                 log.printf("%s vs fp32: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
                         p.id(), a.maxAbsDiff(), a.maxProbabilityDiff(), a.argmaxAgreement(), a.rows());
@@ -141,7 +161,7 @@ public final class BundleWriter {
                     new BundleManifest.Onnx(List.of(ArchitectureExporter.INPUT_IDS, ArchitectureExporter.ATTENTION_MASK),
                             List.of(ArchitectureExporter.LOGITS, ArchitectureExporter.PROBABILITIES),
                             GraphBuilder.OPSET, GraphBuilder.IR_VERSION, variants),
-                    r.training(), r.metrics(), files, Instant.now());
+                    r.training(), r.metrics(), files, Instant.now(), calibration);
             Json.mapper().writerWithDefaultPrettyPrinter().writeValue(partial.resolve(BundleManifest.FILE_NAME).toFile(), manifest);
             BundleVerifier.verify(partial);
 
@@ -154,10 +174,38 @@ public final class BundleWriter {
         }
     }
 
-    private static void writeModel(OnnxExporter exporter, Precision p, Path file) throws IOException {
+    private static void writeModel(OnnxExporter exporter, Precision p, double temperature, Path file)
+            throws IOException {
         try (OutputStream os = Files.newOutputStream(file)) {
-            exporter.export(p).writeTo(os);
+            exporter.export(p, temperature).writeTo(os);
         }
+    }
+
+    /** The reference's probabilities as the calibrated export must give them: softmax(logits / T). */
+    private static ExportCheck.Outputs calibrated(ExportCheck.Outputs reference, double temperature) {
+        return new ExportCheck.Outputs(reference.logits(), reference.logits().stream()
+                .map(l -> Calibration.probabilities(l, l.length, temperature)).toList());
+    }
+
+    private static BundleManifest.Calibration calibration(Request r) {
+        if (r.calibration() != null) {
+            return r.calibration();
+        }
+        if (r.reportDir() == null || !Files.isRegularFile(r.reportDir().resolve(RunMetrics.FILE))) {
+            return null;
+        }
+        Calibration.Fit fit = MetricsJson.readRun(r.reportDir()).calibration();
+        return fit == null ? null : toManifest(fit);
+    }
+
+    /** A fitted temperature as nli-bundle.json records it. */
+    public static BundleManifest.Calibration toManifest(Calibration.Fit fit) {
+        return new BundleManifest.Calibration(BundleManifest.TEMPERATURE_SCALING, fit.temperature(), fit.fittedOn(),
+                fit.examples(), toManifest(fit.before()), toManifest(fit.after()));
+    }
+
+    private static BundleManifest.CalibrationMetrics toManifest(Calibration.Metrics m) {
+        return new BundleManifest.CalibrationMetrics(m.ece(), m.nll(), m.brier(), m.accuracy());
     }
 
     /** The fixture's own inputs (with transformers' logits) when the model directory is a fixture, then the sample pairs. */

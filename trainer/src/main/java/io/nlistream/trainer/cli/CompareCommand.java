@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 /** {@code compare RUN...}: the seed's comparison table and bar chart over finished runs. */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Compare finished runs (e.g. CamemBERT vs CamemBERTa): comparison.md, comparison.json and"
-                + " comparison.png with accuracy, macro-F1 and weighted-F1 of each run's restored model.")
+                + " comparison.png with accuracy, macro-F1, weighted-F1 and ECE (before/after calibration) of each run's restored"
+                + " model.")
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run directories written by `train` (or their metrics.json).")
     List<Path> runs;

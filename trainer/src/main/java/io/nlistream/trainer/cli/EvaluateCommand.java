@@ -127,8 +127,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     frozen.parameterCount(), List.of(), 0, null, m);
             RunReport.write(output, run);
             writePredictions(output.resolve(PREDICTIONS), dataset, result);
-            System.out.printf(Locale.ROOT, "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  loss %.4f%n%s%s",
-                    m.accuracy(), m.macroF1(), m.weightedF1(), m.loss(), RunReport.classificationReport(m),
+            System.out.printf(Locale.ROOT, "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  ECE %.4f  loss %.4f%n%s%s",
+                    m.accuracy(), m.macroF1(), m.weightedF1(), m.ece(), m.loss(), RunReport.classificationReport(m),
                     RunReport.confusionTable(m));
             System.out.println("wrote " + output.resolve(RunReport.REPORT) + ", " + output.resolve(PREDICTIONS));
             return 0;

@@ -8,7 +8,9 @@ import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.NliDataset;
 import io.nlistream.trainer.data.NliReader;
 import io.nlistream.trainer.eval.RunMetrics;
+import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.RunReport;
+import io.nlistream.trainer.train.Evaluator;
 import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.lora.Lora;
@@ -148,6 +150,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--devices", defaultValue = "1", description = "Number of devices; only 1 (no data-parallel training yet).")
     int devices;
 
+    @Option(names = "--calibration", paramLabel = "FILE", description = "Labelled pairs to fit the temperature of the"
+            + " probabilities on after training (default: the --eval file); `export --report` puts it in the bundle.")
+    Path calibrationFile;
+
+    @Option(names = "--no-calibration", negatable = false, description = "Skip the temperature calibration.")
+    boolean noCalibration;
+
     @Option(names = "--no-progress", negatable = false, description = "No progress bar (one line per epoch only).")
     boolean noProgress;
 
@@ -242,6 +251,18 @@ public final class TrainCommand implements Callable<Integer> {
             RunMetrics run = new RunMetrics(runName, model.toString(), settings, distributions,
                     trainable.trainableCount(), trainable.parameterCount(), outcome.epochs(), outcome.bestEpoch(),
                     outcome.stopReason(), outcome.finalEval());
+            if (!noCalibration) { // the restored best epoch, on pairs it was not trained on
+                Path calFile = calibrationFile != null ? calibrationFile : evalFile;
+                EncodedSet calSet = calibrationFile != null
+                        ? EncodedSet.encode(NliReader.read(calibrationFile, data.toReadOptions()), pairs) : evalSet;
+                Evaluator.Result held = Evaluator.evaluate(trainable, manager, calSet, pairs::pad,
+                        recipe.evalBatchSize(), Labels.CONTRACT);
+                Calibration.Fit fit = Calibration.fit(held.logits(), calSet.labels(), Labels.CONTRACT.size(),
+                        calFile.getFileName().toString());
+                System.out.printf(Locale.ROOT, "calibration on %s: T = %.4f%n  before %s%n  after  %s%n", calFile,
+                        fit.temperature(), fit.before().format(), fit.after().format());
+                run = run.withCalibration(fit);
+            }
             Path report = RunReport.write(output, run);
             if (lora != null) { // the trainer restored the best epoch: that is the adapter written
                 Path adapter = output.resolve("adapter");

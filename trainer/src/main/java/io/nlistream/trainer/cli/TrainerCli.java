@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvaluateCommand.class,
             CompareCommand.class,
+            CalibrateCommand.class,
         })
 public final class TrainerCli {
     public static void main(String[] args) {

@@ -64,6 +64,30 @@ public final class Charts {
         save(png, chart);
     }
 
+    /**
+     * Reliability diagram: accuracy against mean confidence per non-empty bin, one line per series, and the diagonal
+     * a calibrated model follows.
+     */
+    public static void reliability(Path png, String title, Map<String, List<Calibration.Bin>> series) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYSeries perfect = new XYSeries("perfectly calibrated");
+        perfect.add(0, 0);
+        perfect.add(1, 1);
+        data.addSeries(perfect);
+        series.forEach((name, bins) -> {
+            XYSeries s = new XYSeries(name, false);
+            bins.stream().filter(b -> b.count() > 0).forEach(b -> s.add(b.confidence(), b.accuracy()));
+            data.addSeries(s);
+        });
+        JFreeChart chart = ChartFactory.createXYLineChart(title, "confidence (mean per bin)", "accuracy", data,
+                PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+        plot.getDomainAxis().setRange(0, 1);
+        plot.getRangeAxis().setRange(0, 1);
+        save(png, chart);
+    }
+
     /** Heat map of {@code confusion[gold][predicted]} with the count in each cell; gold labels top to bottom. */
     public static void confusionMatrix(Path png, String title, long[][] confusion, List<String> labels) {
         int k = labels.size();

@@ -12,16 +12,21 @@ import java.util.Map;
 
 /**
  * The seed's model comparison over several runs (e.g. CamemBERT vs CamemBERTa): a table of accuracy, macro-F1 and
- * weighted-F1 of each run's restored model, and the same as a grouped bar chart.
+ * weighted-F1 of each run's restored model, its expected calibration error (and after temperature scaling when the
+ * run was calibrated), and the same scores as a grouped bar chart.
  */
 public final class RunComparison {
     public static final String MARKDOWN = "comparison.md";
     public static final String JSON = "comparison.json";
     public static final String PNG = "comparison.png";
 
-    /** One row of the comparison table. */
+    /**
+     * One row of the comparison table; {@code ece} is null for runs written before it was measured,
+     * {@code calibratedEce} for runs without a calibration.
+     */
     public record Row(String name, String model, double accuracy, double macroF1, double weightedF1, double loss,
-            int bestEpoch, int epochsRun, long trainableParameters, Path run) {}
+            Double ece, Double calibratedEce, Double temperature, int bestEpoch, int epochsRun,
+            long trainableParameters, Path run) {}
 
     private RunComparison() {}
 
@@ -34,7 +39,9 @@ public final class RunComparison {
                         + " with `train --resume` first");
             }
             ClassificationMetrics f = m.finalEval();
-            rows.add(new Row(m.name(), m.model(), f.accuracy(), f.macroF1(), f.weightedF1(), f.loss(), m.bestEpoch(),
+            Calibration.Fit c = m.calibration();
+            rows.add(new Row(m.name(), m.model(), f.accuracy(), f.macroF1(), f.weightedF1(), f.loss(), f.ece(),
+                    c == null ? null : c.after().ece(), c == null ? null : c.temperature(), m.bestEpoch(),
                     m.epochs().size(), m.trainableParameters(), dir));
         }
         return rows;
@@ -62,12 +69,16 @@ public final class RunComparison {
     }
 
     public static String markdown(List<Row> rows) {
-        StringBuilder md = new StringBuilder("# Model comparison\n\n| model | accuracy | macro-F1 | weighted-F1 | eval loss"
-                + " | best epoch | epochs | trainable parameters |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder md = new StringBuilder("# Model comparison\n\n| model | accuracy | macro-F1 | weighted-F1 | ECE"
+                + " | ECE calibrated (T) | eval loss | best epoch | epochs | trainable parameters |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            md.append(String.format(Locale.ROOT, "| %s (`%s`) | %.2f %% | %.4f | %.4f | %.4f | %d | %d | %,d |%n",
-                    r.name(), r.model(), 100 * r.accuracy(), r.macroF1(), r.weightedF1(), r.loss(), r.bestEpoch(),
-                    r.epochsRun(), r.trainableParameters()));
+            md.append(String.format(Locale.ROOT, "| %s (`%s`) | %.2f %% | %.4f | %.4f | %s | %s | %.4f | %d | %d | %,d |%n",
+                    r.name(), r.model(), 100 * r.accuracy(), r.macroF1(), r.weightedF1(),
+                    r.ece() == null ? "–" : String.format(Locale.ROOT, "%.4f", r.ece()),
+                    r.calibratedEce() == null ? "–"
+                            : String.format(Locale.ROOT, "%.4f (%.3f)", r.calibratedEce(), r.temperature()),
+                    r.loss(), r.bestEpoch(), r.epochsRun(), r.trainableParameters()));
         }
         md.append("\n![comparison](").append(PNG).append(")\n");
         return md.toString();

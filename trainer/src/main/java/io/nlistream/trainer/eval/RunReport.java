@@ -20,6 +20,7 @@ public final class RunReport {
     public static final String SCORES_PNG = "accuracy_f1.png";
     public static final String CONFUSION_PNG = "confusion_matrix.png";
     public static final String LABELS_PNG = "label_distribution.png";
+    public static final String RELIABILITY_PNG = "reliability.png";
 
     private RunReport() {}
 
@@ -42,6 +43,14 @@ public final class RunReport {
         if (run.finalEval() != null) {
             Charts.confusionMatrix(plots.resolve(CONFUSION_PNG), "Confusion matrix (" + run.name() + ")",
                     run.finalEval().confusion(), run.finalEval().labels());
+        }
+        Calibration.Fit cal = run.calibration();
+        if (cal != null && cal.reliabilityBefore() != null && cal.reliabilityAfter() != null) {
+            Map<String, List<Calibration.Bin>> bins = new LinkedHashMap<>();
+            bins.put("before (T = 1)", cal.reliabilityBefore());
+            bins.put(String.format(Locale.ROOT, "after (T = %.3f)", cal.temperature()), cal.reliabilityAfter());
+            Charts.reliability(plots.resolve(RELIABILITY_PNG), "Reliability (" + run.name() + ", " + cal.fittedOn()
+                    + ")", bins);
         }
         if (run.labelDistributions() != null && !run.labelDistributions().isEmpty()) {
             List<String> labels = run.finalEval() != null ? run.finalEval().labels() : io.nlistream.schemas.Labels.CONTRACT;
@@ -115,11 +124,31 @@ public final class RunReport {
         if (f != null) {
             md.append("## Evaluation of the restored model\n\n");
             md.append(String.format(Locale.ROOT, "Accuracy **%.2f %%** · macro-F1 %.4f · weighted-F1 %.4f · loss %.4f"
-                    + " · %d pairs%n%n", 100 * f.accuracy(), f.macroF1(), f.weightedF1(), f.loss(), f.examples()));
+                    + "%s · %d pairs%n%n", 100 * f.accuracy(), f.macroF1(), f.weightedF1(), f.loss(),
+                    f.ece() == null ? "" : String.format(Locale.ROOT, " · ECE %.4f", f.ece()), f.examples()));
             md.append(classificationReport(f)).append('\n');
             md.append(confusionTable(f)).append('\n');
             md.append("![confusion matrix](").append(PLOTS).append('/').append(CONFUSION_PNG).append(")\n");
         }
+        if (run.calibration() != null) {
+            md.append('\n').append(calibrationSection(run.calibration()));
+        }
+        return md.toString();
+    }
+
+    /** The fitted temperature and the metrics before/after, with the reliability diagram. */
+    public static String calibrationSection(Calibration.Fit c) {
+        StringBuilder md = new StringBuilder("## Calibration\n\n");
+        md.append(String.format(Locale.ROOT, "Temperature **T = %.4f** fitted on %s (%d pairs) by minimising the NLL;"
+                + " the bundle's probabilities are softmax(logits / T).%n%n", c.temperature(), c.fittedOn(),
+                c.examples()));
+        md.append("| | ECE (15 bins) | NLL | Brier | accuracy |\n|---|---:|---:|---:|---:|\n");
+        for (var row : List.of(Map.entry("before (T = 1)", c.before()), Map.entry("after", c.after()))) {
+            Calibration.Metrics m = row.getValue();
+            md.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.4f |%n", row.getKey(), m.ece(),
+                    m.nll(), m.brier(), m.accuracy()));
+        }
+        md.append("\n![reliability diagram](").append(PLOTS).append('/').append(RELIABILITY_PNG).append(")\n");
         return md.toString();
     }
 

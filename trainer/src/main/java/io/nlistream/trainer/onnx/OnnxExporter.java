@@ -95,6 +95,11 @@ public final class OnnxExporter implements AutoCloseable {
         return architecture.export(config, weights, precision);
     }
 
+    /** The export with calibrated probabilities, softmax(logits / T); T = 1 is {@link #export(Precision)}. */
+    public ModelProto export(Precision precision, double temperature) {
+        return TemperatureScaling.apply(export(precision), temperature);
+    }
+
     public ModelConfig config() {
         return config;
     }

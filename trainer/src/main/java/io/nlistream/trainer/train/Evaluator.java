@@ -6,6 +6,7 @@ import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PaddedBatch;
 import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.LengthBucketBatcher;
+import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.ClassificationMetrics;
 
 import java.util.List;
@@ -15,14 +16,15 @@ import java.util.function.Function;
 public final class Evaluator {
     private Evaluator() {}
 
-    /** What an evaluation produced; {@code probabilities} is row-major {@code [examples, labels]} in input order. */
-    public record Result(ClassificationMetrics metrics, int[] predictions, float[] probabilities) {}
+    /** What an evaluation produced; {@code logits}, {@code probabilities} are row-major [examples, labels] in input order. */
+    public record Result(ClassificationMetrics metrics, int[] predictions, float[] probabilities, float[] logits) {}
 
     public static Result evaluate(TrainableClassifier model, NDManager manager, EncodedSet data,
             Function<List<EncodedPair>, PaddedBatch> padder, int batchSize, List<String> labels) {
         int k = labels.size();
         int[] predictions = new int[data.size()];
         float[] probabilities = new float[data.size() * k];
+        float[] rawLogits = new float[data.size() * k];
         double lossSum = 0;
         for (int[] batch : new LengthBucketBatcher(batchSize, 0, 1).evalBatches(data.lengths())) {
             try (NDManager step = manager.newSubManager()) {
@@ -34,15 +36,21 @@ public final class Evaluator {
                 }
                 float[] losses = Batches.crossEntropyPerExample(logits, in.labels()).toFloatArray();
                 float[] probs = logits.softmax(-1).toFloatArray();
+                float[] raw = logits.toFloatArray();
                 int[] pred = ClassificationMetrics.argmax(probs, k);
                 for (int i = 0; i < batch.length; i++) {
                     predictions[batch[i]] = pred[i];
                     System.arraycopy(probs, i * k, probabilities, batch[i] * k, k);
+                    System.arraycopy(raw, i * k, rawLogits, batch[i] * k, k);
                     lossSum += losses[i];
                 }
             }
         }
         double loss = data.size() == 0 ? Double.NaN : lossSum / data.size();
-        return new Result(ClassificationMetrics.of(data.labels(), predictions, labels, loss), predictions, probabilities);
+        ClassificationMetrics metrics = ClassificationMetrics.of(data.labels(), predictions, labels, loss);
+        if (data.size() > 0) {
+            metrics = metrics.withEce(Calibration.ece(probabilities, data.labels(), k));
+        }
+        return new Result(metrics, predictions, probabilities, rawLogits);
     }
 }

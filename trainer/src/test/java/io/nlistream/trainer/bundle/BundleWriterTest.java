@@ -2,6 +2,7 @@ package io.nlistream.trainer.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlistream.schemas.Json;
@@ -70,6 +71,53 @@ class BundleWriterTest {
             assertThat(p[0][0] + p[0][1] + p[0][2]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
         }
         assertThat(Files.exists(tmp.resolve("bundle.partial"))).isFalse();
+    }
+
+    @Test
+    void calibratedBundleAppliesTheTemperatureToProbabilitiesInEveryVariantAndKeepsLogitsRaw() throws Exception {
+        Path model = FIXTURES.resolve("camembert-tiny");
+        BundleManifest plain = writer().write(request(model, tmp.resolve("plain"), Set.of(), null));
+        BundleManifest.CalibrationMetrics before = new BundleManifest.CalibrationMetrics(0.2, 0.9, 0.5, 0.6);
+        BundleManifest.CalibrationMetrics after = new BundleManifest.CalibrationMetrics(0.05, 0.7, 0.45, 0.6);
+        BundleManifest.Calibration cal = new BundleManifest.Calibration(BundleManifest.TEMPERATURE_SCALING, 2.5,
+                "held-out.tsv", 100L, before, after);
+        Path out = tmp.resolve("calibrated");
+        BundleManifest m = writer().write(new BundleWriter.Request(model, null, out, "test-bundle", "1.0.0", null, 128,
+                EnumSet.of(Precision.FP16, Precision.INT8), PAIRS, null, null, null, null, false, cal));
+
+        assertThat(plain.calibration()).isNull();
+        assertThat(BundleVerifier.verify(out).calibration()).isEqualTo(cal);
+        // the export check compared the calibrated probabilities with softmax(reference logits / T)
+        assertThat(m.variant("fp32").orElseThrow().maxProbabilityDiff()).isLessThan(1e-5);
+        long[] ids = {0, 400, 401, 2, 2, 402, 403, 2};
+        long[] mask = {1, 1, 1, 1, 1, 1, 1, 1};
+        try (OrtModel raw = OrtModel.load(tmp.resolve("plain").resolve("model.onnx"), 1)) {
+            OrtModel.Output p = raw.run(ids, mask, 1, 8);
+            for (String f : List.of("model.onnx", "model.fp16.onnx", "model.int8.onnx")) {
+                try (OrtModel ort = OrtModel.load(out.resolve(f), 1)) {
+                    OrtModel.Output o = ort.run(ids, mask, 1, 8);
+                    float[] expected = io.nlistream.trainer.eval.Calibration.probabilities(o.logits()[0], 3, 2.5);
+                    for (int j = 0; j < 3; j++) {
+                        assertThat(o.probabilities()[0][j]).as(f).isCloseTo(expected[j], within(1e-5f));
+                        if (f.equals("model.onnx")) {
+                            assertThat(o.logits()[0][j]).as("raw logits").isCloseTo(p.logits()[0][j], within(1e-6f));
+                        }
+                    }
+                    // flatter than the uncalibrated softmax: T > 1 lowers the top probability
+                    if (f.equals("model.onnx")) {
+                        assertThat(max(o.probabilities()[0])).isLessThan(max(p.probabilities()[0]));
+                    }
+                }
+            }
+        }
+    }
+
+    private static float max(float[] v) {
+        float m = v[0];
+        for (float x : v) {
+            m = Math.max(m, x);
+        }
+        return m;
     }
 
     @Test

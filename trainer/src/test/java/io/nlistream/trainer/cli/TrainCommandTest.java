@@ -2,10 +2,13 @@ package io.nlistream.trainer.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nlistream.schemas.bundle.BundleManifest;
+import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.MetricsJson;
 import io.nlistream.trainer.eval.RunComparison;
 import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
+import io.nlistream.trainer.onnx.OrtModel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,10 +70,11 @@ class TrainCommandTest {
     @Test
     void trainLearnsTheTaskAndWritesReportPlotsMetricsAndCompare() throws IOException {
         Path data = cueTask(dir.resolve("train.tsv"), 48, 1);
+        Path heldOut = cueTask(dir.resolve("held-out.tsv"), 30, 7);
         Path run = dir.resolve("run");
         Run r = cli("train", "--model", fixture("deberta-tiny-a").toString(), "--train", data.toString(), "--eval",
                 data.toString(), "--output", run.toString(), "--epochs", "6", "--batch-size", "8", "--lr", "1e-2",
-                "--patience", "0", "--no-progress", "--name", "tiny");
+                "--patience", "0", "--no-progress", "--name", "tiny", "--calibration", heldOut.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(run);
         assertThat(m.finalEval().accuracy()).as("train accuracy").isGreaterThanOrEqualTo(0.95);
@@ -78,7 +83,17 @@ class TrainCommandTest {
         for (String png : List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
             assertThat(run.resolve(RunReport.PLOTS).resolve(png)).isNotEmptyFile();
         }
-        assertThat(Files.readString(run.resolve(RunReport.REPORT))).contains("# tiny").contains("## Training");
+        assertThat(Files.readString(run.resolve(RunReport.REPORT))).contains("# tiny").contains("## Training")
+                .contains("## Calibration").contains("ECE");
+        // the temperature fitted on the held-out file at the end of training: never worse NLL, same accuracy
+        Calibration.Fit cal = m.calibration();
+        assertThat(cal.fittedOn()).isEqualTo("held-out.tsv");
+        assertThat(cal.examples()).isEqualTo(30);
+        assertThat(cal.after().nll()).isLessThanOrEqualTo(cal.before().nll() + 1e-9);
+        assertThat(cal.after().accuracy()).isEqualTo(cal.before().accuracy());
+        assertThat(m.finalEval().ece()).isBetween(0.0, 1.0);
+        assertThat(run.resolve(RunReport.PLOTS).resolve(RunReport.RELIABILITY_PNG)).isNotEmptyFile();
+        assertThat(r.out()).contains("calibration on ").contains("T = ");
         // LoRA by default (the seed's recipe): only LoRA + head trained, written as a PEFT adapter with the tokenizer
         assertThat(m.config()).containsEntry("trainable", "lora").containsEntry("lora-r", 8);
         assertThat(r.out()).contains("trainable params: 4,291 ||");
@@ -88,15 +103,49 @@ class TrainCommandTest {
         assertThat(adapter.resolve("tokenizer.json")).isNotEmptyFile();
         Path bundle = dir.resolve("bundle");
         Run export = cli("export", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
-                "--out", bundle.toString(), "--sample", data.toString(), "--sample-size", "8");
+                "--out", bundle.toString(), "--sample", data.toString(), "--sample-size", "8", "--report",
+                run.toString());
         assertThat(export.exit()).as(export.out() + export.err()).isZero();
-        assertThat(io.nlistream.schemas.bundle.BundleVerifier.verify(bundle).architecture()).isNotBlank();
+        BundleManifest manifest = io.nlistream.schemas.bundle.BundleVerifier.verify(bundle);
+        assertThat(manifest.architecture()).isNotBlank();
+        // the bundle carries the run's temperature and its probabilities output applies it; logits stay raw
+        assertThat(manifest.temperature()).isEqualTo(cal.temperature());
+        assertThat(manifest.calibration().fittedOn()).isEqualTo("held-out.tsv");
+        assertThat(manifest.calibration().after().ece()).isEqualTo(cal.after().ece());
+        assertCalibrated(bundle.resolve("model.onnx"), cal.temperature());
         assertThat(bundle.resolve("adapter").resolve("adapter_model.safetensors")).isNotEmptyFile();
 
         Run cmp = cli("compare", run.toString(), run.toString(), "--output", dir.resolve("cmp").toString());
         assertThat(cmp.exit()).as(cmp.err()).isZero();
         assertThat(dir.resolve("cmp").resolve(RunComparison.PNG)).isNotEmptyFile();
-        assertThat(cmp.out()).contains("| tiny (`");
+        assertThat(cmp.out()).contains("| tiny (`").contains("| ECE |").contains(String.format(Locale.ROOT,
+                "%.4f (%.3f)", cal.after().ece(), cal.temperature()));
+
+        // calibrate an existing run on other data: metrics.json and the report get the new fit
+        Path other = cueTask(dir.resolve("other.tsv"), 21, 8);
+        Run again = cli("calibrate", "--run", run.toString(), "--data", other.toString());
+        assertThat(again.exit()).as(again.out() + again.err()).isZero();
+        Calibration.Fit refit = MetricsJson.readRun(run).calibration();
+        assertThat(refit.fittedOn()).isEqualTo("other.tsv");
+        assertThat(refit.examples()).isEqualTo(21);
+        assertThat(refit.after().nll()).isLessThanOrEqualTo(refit.before().nll() + 1e-9);
+
+        // calibrate a bundle: a verified copy with the new temperature in the manifest and in every ONNX variant
+        Path recalibrated = dir.resolve("bundle-cal");
+        Run cb = cli("calibrate", "--bundle", bundle.toString(), "--data", other.toString(), "--out",
+                recalibrated.toString());
+        assertThat(cb.exit()).as(cb.out() + cb.err()).isZero();
+        BundleManifest rm = io.nlistream.schemas.bundle.BundleVerifier.verify(recalibrated);
+        assertThat(rm.version()).isEqualTo(manifest.version() + "+calibrated");
+        assertThat(rm.calibration().fittedOn()).isEqualTo("other.tsv");
+        // same raw logits (DJL vs ONNX Runtime), so the same temperature as the run's refit, to the search's precision
+        assertThat(rm.temperature()).isCloseTo(refit.temperature(), org.assertj.core.data.Offset.offset(1e-3));
+        assertCalibrated(recalibrated.resolve("model.onnx"), rm.temperature());
+        assertThat(io.nlistream.schemas.bundle.BundleVerifier.verify(bundle).temperature())
+                .as("the source bundle is untouched").isEqualTo(cal.temperature());
+        Run noOut = cli("calibrate", "--bundle", bundle.toString(), "--data", other.toString());
+        assertThat(noOut.exit()).isEqualTo(2);
+        assertThat(noOut.err()).contains("--out");
     }
 
     @Test
@@ -140,6 +189,17 @@ class TrainCommandTest {
         assertThat(label.err()).contains("bad.tsv:2:").contains("unknown label 'peut-etre'");
     }
 
+    /** The ONNX probabilities are softmax(logits / T) of the ONNX logits. */
+    private static void assertCalibrated(Path onnx, double temperature) {
+        try (OrtModel ort = OrtModel.load(onnx, 1)) {
+            OrtModel.Output o = ort.run(new long[] {1, 40, 41, 2, 42, 43, 2}, new long[] {1, 1, 1, 1, 1, 1, 1}, 1, 7);
+            float[] expected = Calibration.probabilities(o.logits()[0], 3, temperature);
+            for (int j = 0; j < 3; j++) {
+                assertThat(o.probabilities()[0][j]).isCloseTo(expected[j], org.assertj.core.data.Offset.offset(1e-5f));
+            }
+        }
+    }
+
     @Test
     void evaluateMapsTheCheckpointsLabelsAndWritesPredictions() throws IOException {
         Path data = cueTask(dir.resolve("eval.tsv"), 15, 4);
@@ -153,6 +213,7 @@ class TrainCommandTest {
         assertThat(predictions).hasSize(15);
         assertThat(MetricsJson.mapper().readTree(predictions.get(0)).get("probabilities")).hasSize(3);
         assertThat(out.resolve(RunReport.PLOTS).resolve(RunReport.CONFUSION_PNG)).isNotEmptyFile();
-        assertThat(r.out()).contains("accuracy").contains("| gold \\ predicted |");
+        assertThat(r.out()).contains("accuracy").contains("ECE").contains("| gold \\ predicted |");
+        assertThat(m.finalEval().ece()).isBetween(0.0, 1.0);
     }
 }
