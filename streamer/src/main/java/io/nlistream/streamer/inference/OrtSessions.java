@@ -9,9 +9,24 @@ import io.nlistream.schemas.bundle.BundleManifest;
 import java.nio.file.Path;
 import org.jboss.logging.Logger;
 
-/** Opens ONNX Runtime sessions for a bundle: picks the execution provider, then the ONNX variant that suits it. */
+/**
+ * Opens ONNX Runtime sessions for a bundle: picks the execution provider, then the ONNX variant that suits it, and
+ * sets the session's threading explicitly for that provider.
+ *
+ * <p>Threading: ORT's default intra-op pool has one thread per core and spins between ops, which on a small machine
+ * takes the cores the Kafka Streams threads, the tokenizer and the broker need. On CPU the pool therefore never spins
+ * ({@code session.intra_op.allow_spinning=0}) and has {@code nli.inference.intra-op-threads} threads (0 = one per
+ * core: the stream thread waits for the batch, so ORT may use every core while it runs). On CUDA the kernels run on
+ * the GPU and the CPU pool only schedules them: one thread. Ops run sequentially (one inter-op thread) unless set.
+ */
 public final class OrtSessions {
     private static final Logger LOG = Logger.getLogger(OrtSessions.class);
+
+    /**
+     * {@code precision=auto} serves the int8 variant on CPU when the bundle records an argmax agreement with fp32 of
+     * at least this (measured by {@code nli-trainer export} on its sample pairs); otherwise fp32.
+     */
+    public static final double INT8_MIN_AGREEMENT = 0.99;
 
     private OrtSessions() {}
 
@@ -22,14 +37,17 @@ public final class OrtSessions {
         SessionOptions options = new SessionOptions();
         try {
             options.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
-            if (settings.intraOpThreads() > 0) {
-                options.setIntraOpNumThreads(settings.intraOpThreads());
-            }
-            if (settings.interOpThreads() > 0) {
-                options.setInterOpNumThreads(settings.interOpThreads());
-            }
             String provider = addProvider(options, settings.provider());
+            Threads threads = threads(settings, provider);
+            options.setIntraOpNumThreads(threads.intraOp());
+            options.setInterOpNumThreads(threads.interOp());
+            options.setExecutionMode(threads.interOp() > 1 ? SessionOptions.ExecutionMode.PARALLEL
+                    : SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.inter_op.allow_spinning", "0");
             BundleManifest.Variant variant = variant(manifest, settings.precision(), provider);
+            LOG.infof("ONNX Runtime session: provider %s, %s variant, %d intra-op / %d inter-op threads, no spinning",
+                    provider, variant.precision(), threads.intraOp(), threads.interOp());
             Path file = bundleDir.resolve(variant.file());
             OrtSession session = OrtEnvironment.getEnvironment().createSession(file.toString(), options);
             return new Opened(session, provider, variant);
@@ -37,6 +55,16 @@ public final class OrtSessions {
             options.close();
             throw new BundleException("ONNX Runtime cannot load the model of bundle " + bundleDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The thread counts a session gets. */
+    public record Threads(int intraOp, int interOp) {}
+
+    /** Explicit counts per provider (see the class comment); a configured count (> 0) always wins. */
+    public static Threads threads(SessionSettings settings, String provider) {
+        int defaultIntra = provider.equals("cuda") ? 1 : Runtime.getRuntime().availableProcessors();
+        return new Threads(settings.intraOpThreads() > 0 ? settings.intraOpThreads() : defaultIntra,
+                settings.interOpThreads() > 0 ? settings.interOpThreads() : 1);
     }
 
     /**
@@ -61,9 +89,9 @@ public final class OrtSessions {
         }
     }
 
-    private static BundleManifest.Variant variant(BundleManifest manifest, String precision, String provider) {
+    static BundleManifest.Variant variant(BundleManifest manifest, String precision, String provider) {
         String wanted = switch (precision) {
-            case "auto" -> provider.equals("cuda") && manifest.variant("fp16").isPresent() ? "fp16" : "fp32";
+            case "auto" -> auto(manifest, provider);
             default -> precision;
         };
         if (wanted.equals("fp16") && !provider.equals("cuda")) {
@@ -74,5 +102,15 @@ public final class OrtSessions {
                 + manifest.version() + " has no " + wanted + " ONNX variant (it has "
                 + manifest.onnx().variants().stream().map(BundleManifest.Variant::precision).toList()
                 + "); set nli.inference.precision=auto"));
+    }
+
+    /** fp16 on CUDA when present; int8 on CPU when its recorded agreement is high enough; else fp32. */
+    private static String auto(BundleManifest manifest, String provider) {
+        if (provider.equals("cuda")) {
+            return manifest.variant("fp16").isPresent() ? "fp16" : "fp32";
+        }
+        boolean int8Agrees = manifest.variant("int8").map(BundleManifest.Variant::argmaxAgreement)
+                .filter(a -> a >= INT8_MIN_AGREEMENT).isPresent();
+        return int8Agrees ? "int8" : "fp32";
     }
 }

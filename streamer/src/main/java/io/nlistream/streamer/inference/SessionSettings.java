@@ -5,8 +5,10 @@ import java.util.Locale;
 /**
  * How ONNX Runtime sessions are opened.
  *
- * @param intraOpThreads 0 keeps ONNX Runtime's default (one per core)
- * @param precision auto, fp32, fp16 or int8: auto takes fp16 on CUDA when the bundle has it, else fp32
+ * @param intraOpThreads 0 = the provider's default ({@link OrtSessions#threads}: one per core on CPU, 1 on CUDA)
+ * @param interOpThreads 0 = 1 (ops run sequentially)
+ * @param precision auto, fp32, fp16 or int8: auto takes fp16 on CUDA when the bundle has it, int8 on CPU when the
+ *     bundle records its agreement with fp32 at or above {@link OrtSessions#INT8_MIN_AGREEMENT}, else fp32
  */
 public record SessionSettings(ExecutionProvider provider, int intraOpThreads, int interOpThreads, String precision) {
     public SessionSettings {
@@ -15,7 +17,7 @@ public record SessionSettings(ExecutionProvider provider, int intraOpThreads, in
             throw new IllegalArgumentException("nli.inference.precision=" + precision + " is not valid; use auto, fp32, fp16 or int8");
         }
         if (intraOpThreads < 0 || interOpThreads < 0) {
-            throw new IllegalArgumentException("thread counts must be >= 0 (0 = ONNX Runtime's default)");
+            throw new IllegalArgumentException("thread counts must be >= 0 (0 = the provider's default)");
         }
     }
 

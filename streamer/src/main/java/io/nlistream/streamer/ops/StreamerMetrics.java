@@ -2,6 +2,7 @@ package io.nlistream.streamer.ops;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -19,7 +22,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * out by label [nli_events_out_total{label}], dead letters by reason [nli_dead_letters_total{reason}], batches by
  * flush trigger [nli_batches_total{trigger}], batch size [nli_batch_size], padded tokens per batch
  * [nli_batch_tokens], queue time [nli_queue_seconds], inference time per batch [nli_inference_seconds], the model
- * served [nli_model_info{name,version,sha256,provider,precision} = 1], and bundle reloads [nli_bundle_reloads_total{outcome}].
+ * served [nli_model_info{name,version,sha256,provider,precision} = 1], bundle reloads [nli_bundle_reloads_total{outcome}],
+ * batch fill = size ÷ max size [nli_batch_fill], pairs buffered in this instance's batchers [nli_queue_depth], and
+ * the session's busy time [nli_inference_busy_seconds_total; its rate is the fraction of wall time a session runs]
+ * with that fraction since the previous scrape [nli_inference_busy_ratio]. Kafka Streams' own thread ratios
+ * (process, commit, punctuate, poll) come from Quarkus' Kafka Streams binder [kafka_stream_thread_*_ratio].
  */
 public final class StreamerMetrics {
     private final MeterRegistry registry;
@@ -32,6 +39,10 @@ public final class StreamerMetrics {
     private final Timer queue;
     private final Timer inference;
     private final AtomicReference<Tags> modelTags = new AtomicReference<>();
+    private final DistributionSummary batchFill;
+    private final AtomicInteger queueDepth = new AtomicInteger();
+    private final AtomicLong busyNanos = new AtomicLong();
+    private final BusyRatio busyRatio = new BusyRatio();
 
     public StreamerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -48,6 +59,49 @@ public final class StreamerMetrics {
         this.inference = Timer.builder("nli.inference").description("tokenization + ONNX Runtime time per micro-batch")
                 .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(1000))
                 .publishPercentiles(0.5, 0.99).register(registry);
+        this.batchFill = DistributionSummary.builder("nli.batch.fill")
+                .description("pairs per micro-batch ÷ nli.batch.max-size (1 = full)")
+                .serviceLevelObjectives(0.125, 0.25, 0.5, 0.75, 0.9, 1.0).register(registry);
+        Gauge.builder("nli.queue.depth", queueDepth, AtomicInteger::get)
+                .description("pairs buffered in this instance's micro-batchers, waiting for their batch").register(registry);
+        FunctionCounter.builder("nli.inference.busy", busyNanos, n -> n.get() / 1e9).baseUnit("seconds")
+                .description("wall time ONNX Runtime sessions spent on batches (rate = busy fraction)").register(registry);
+        Gauge.builder("nli.inference.busy.ratio", this, m -> m.busyRatio.sample(m.busyNanos.get(), System.nanoTime()))
+                .description("fraction of wall time a session ran batches, since the previous scrape").register(registry);
+    }
+
+    /** Busy fraction between two reads; reads closer than a second apart share a value so scrapers do not jitter. */
+    private static final class BusyRatio {
+        private long lastBusy;
+        private long lastAt = System.nanoTime();
+        private double value;
+
+        synchronized double sample(long busy, long now) {
+            if (now - lastAt >= 1_000_000_000L) {
+                value = Math.min(1.0, (busy - lastBusy) / (double) (now - lastAt));
+                lastBusy = busy;
+                lastAt = now;
+            }
+            return value;
+        }
+    }
+
+    /** Pairs entered a batcher's buffer. */
+    public void enqueued(int pairs) {
+        queueDepth.addAndGet(pairs);
+    }
+
+    /** Pairs left a batcher's buffer (classified, dead-lettered, or their task closed). */
+    public void dequeued(int pairs) {
+        queueDepth.addAndGet(-pairs);
+    }
+
+    public int queueDepth() {
+        return queueDepth.get();
+    }
+
+    public long busyNanos() {
+        return busyNanos.get();
     }
 
     public void received() {
@@ -65,7 +119,13 @@ public final class StreamerMetrics {
         queue.record((long) (queueMs * 1_000_000), TimeUnit.NANOSECONDS);
     }
 
+    public void batch(String trigger, int size, int maxSize, long paddedTokens, long inferenceNanos) {
+        batch(trigger, size, paddedTokens, inferenceNanos);
+        batchFill.record(size / (double) maxSize);
+    }
+
     public void batch(String trigger, int size, long paddedTokens, long inferenceNanos) {
+        busyNanos.addAndGet(inferenceNanos);
         batches.computeIfAbsent(trigger, t -> Counter.builder("nli.batches").tag("trigger", t)
                 .description("micro-batches by what flushed them: size, tokens or delay").register(registry)).increment();
         batchSize.record(size);

@@ -5,6 +5,7 @@ import io.nlistream.schemas.event.DeadLetter;
 import io.nlistream.schemas.event.NliClassification;
 import io.nlistream.schemas.event.NliPair;
 import io.nlistream.streamer.bundle.ActiveModel;
+import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.Classifications;
 import io.nlistream.streamer.inference.NliModel;
 import io.nlistream.streamer.inference.SubBatches;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -33,6 +35,9 @@ import org.jboss.logging.Logger;
  * committed but whose classifications were not. The in-memory list mirrors the store (plus token encodings) and is
  * rebuilt from it in {@link #init}.
  *
+ * <p>Arrival times come from the wall clock, not Kafka Streams' cached per-poll clock: after a long flush the cached
+ * clock is stale, so pairs would look as old as the flush and the delay punctuation would cut them into tiny batches.
+ *
  * <p>Inference runs in length-sorted sub-batches ({@link SubBatches}), but results are forwarded in sequence order,
  * so the output keeps the input's per-partition order.
  */
@@ -43,6 +48,8 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     private final BatchPolicy policy;
     private final ActiveModel models;
     private final StreamerMetrics metrics;
+    private final BatchRunner runner;
+    private final LongSupplier wallClock;
     private final List<Pending> pending = new ArrayList<>();
     private ProcessorContext<byte[], Outgoing> context;
     private KeyValueStore<Long, BufferedPair> store;
@@ -52,8 +59,11 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     /** A buffered pair with its parsed form and the encoding made by {@code encodedBy}. */
     private record Pending(BufferedPair buffered, NliPair pair, EncodedPair encoded, NliModel encodedBy) {}
 
-    MicroBatcher(String storeName, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics) {
+    MicroBatcher(String storeName, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics, BatchRunner runner,
+            LongSupplier wallClock) {
         this.storeName = storeName;
+        this.runner = runner;
+        this.wallClock = wallClock;
         this.policy = policy;
         this.models = models;
         this.metrics = metrics;
@@ -83,7 +93,7 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
         List<BufferedPair.Header> headers = new ArrayList<>();
         record.headers().forEach(h -> headers.add(new BufferedPair.Header(h.key(), h.value())));
         BufferedPair b = new BufferedPair(nextSeq++, record.key(), accepted.json(), headers, record.timestamp(),
-                source.topic(), source.partition(), source.offset(), context.currentSystemTimeMs());
+                source.topic(), source.partition(), source.offset(), wallClock.getAsLong());
         Pending p = pending(b, accepted.pair());
 
         if (!pending.isEmpty() && paddedTokens(pending.size() + 1, Math.max(longest, p.encoded().length())) > policy.maxTokens()) {
@@ -98,6 +108,13 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
         }
     }
 
+    @Override
+    public void close() {
+        // The task is revoked or shut down: its buffered pairs stay in the changelog, not in this instance's queue.
+        metrics.dequeued(pending.size());
+        pending.clear();
+    }
+
     private void onTick(long now) {
         if (!pending.isEmpty() && now - pending.get(0).buffered().arrivedAtMs() >= policy.maxDelay().toMillis()) {
             flush("delay");
@@ -106,7 +123,7 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
 
     private void flush(String trigger) {
         int n = pending.size();
-        long inferenceStart = context.currentSystemTimeMs();
+        long inferenceStart = wallClock.getAsLong();
         long t0 = System.nanoTime();
         List<Outgoing> out = new ArrayList<>(n);
         try (ActiveModel.Lease lease = models.lease()) {
@@ -127,7 +144,7 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
                 for (int i : sub) {
                     rows.add(encoded.get(i));
                 }
-                double[][] result = model.predict(rows);
+                double[][] result = runner.run(model, rows);
                 for (int j = 0; j < sub.length; j++) {
                     probabilities[sub[j]] = result[j];
                 }
@@ -143,7 +160,7 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
                 out.add(new Outgoing(p.buffered().partition(), Json.mapper().writeValueAsBytes(c), false));
                 metrics.classified(c.label(), queueMs);
             }
-            metrics.batch(trigger, n, padded, System.nanoTime() - t0);
+            metrics.batch(trigger, n, policy.maxSize(), padded, System.nanoTime() - t0);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot serialize a classification", e);
         } catch (RuntimeException e) {
@@ -172,12 +189,14 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             context.forward(new Record<>(b.key(), out.get(i), b.timestamp(), headers));
             store.delete(b.seq());
         }
+        metrics.dequeued(pending.size());
         pending.clear();
         longest = 0;
     }
 
     private void add(Pending p) {
         pending.add(p);
+        metrics.enqueued(1);
         longest = Math.max(longest, p.encoded().length());
     }
 

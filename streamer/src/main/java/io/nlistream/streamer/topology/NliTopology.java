@@ -1,8 +1,10 @@
 package io.nlistream.streamer.topology;
 
 import io.nlistream.streamer.bundle.ActiveModel;
+import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -26,13 +28,27 @@ public final class NliTopology {
     private NliTopology() {}
 
     public static Topology build(TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics) {
+        return build(topics, policy, models, metrics, BatchRunner.DIRECT);
+    }
+
+    /** The same topology with batches run by {@code runner} (the benchmark's simulated accelerator). */
+    public static Topology build(TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics,
+            BatchRunner runner) {
+        return build(topics, policy, models, metrics, runner, System::currentTimeMillis);
+    }
+
+    /** {@code wallClock} stamps arrivals; tests on TopologyTestDriver pass its mock wall clock. */
+    static Topology build(TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics,
+            BatchRunner runner, LongSupplier wallClock) {
         Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
 
         // The buffer of pairs waiting for their batch: in memory (it holds at most one batch per task) and
-        // changelogged, so it is restored after a crash.
+        // changelogged, so it is restored after a crash. Cached: a pair put and deleted within one commit interval
+        // (the common case under load) reaches the changelog as one tombstone instead of a value and a tombstone;
+        // the cache is flushed before each commit, so what is buffered at a commit is in the changelog with it.
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), BufferedPair.SERDE));
+                Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), BufferedPair.SERDE).withCachingEnabled());
 
         KStream<byte[], byte[]> raw = builder.stream(topics.pairs(), Consumed.with(bytes, bytes).withName("pairs"));
 
@@ -47,7 +63,7 @@ public final class NliTopology {
                 .to(topics.deadLetters(), Produced.with(bytes, bytes).withName("dead-letters"));
 
         Map<String, KStream<byte[], Outgoing>> classified = intake.get("intake-accepted")
-                .process(() -> new MicroBatcher(BUFFER_STORE, policy, models, metrics), Named.as("micro-batch-classify"),
+                .process(() -> new MicroBatcher(BUFFER_STORE, policy, models, metrics, runner, wallClock), Named.as("micro-batch-classify"),
                         BUFFER_STORE)
                 .split(Named.as("classified-"))
                 .branch((key, value) -> value.deadLetter(), Branched.as("failed"))

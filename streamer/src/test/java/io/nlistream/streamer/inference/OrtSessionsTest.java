@@ -7,6 +7,8 @@ import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.schemas.bundle.BundleVerifier;
 import io.nlistream.streamer.support.TestBundles;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,5 +48,38 @@ class OrtSessionsTest {
                 .hasMessageContaining("has no int8 ONNX variant").hasMessageContaining("nli.inference.precision=auto");
         assertThatThrownBy(() -> ExecutionProvider.fromId("tpu")).hasMessageContaining("use auto, cuda or cpu");
         assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "bf16")).hasMessageContaining("fp32");
+    }
+
+    @Test
+    void autoTakesInt8OnCpuOnlyWhenItsRecordedAgreementReachesTheThreshold() throws Exception {
+        BundleManifest manifest = BundleVerifier.verify(TestBundles.tiny(tmp.resolve("b"), "1"));
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.995), "auto", "cpu").precision()).isEqualTo("int8");
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.98), "auto", "cpu").precision()).isEqualTo("fp32");
+        assertThat(OrtSessions.variant(withInt8(manifest, null), "auto", "cpu").precision()).isEqualTo("fp32");
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.995), "auto", "cuda").precision())
+                .as("no fp16 variant: CUDA serves fp32, never int8").isEqualTo("fp32");
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.5), "int8", "cpu").precision())
+                .as("an explicit precision is served as asked").isEqualTo("int8");
+    }
+
+    @Test
+    void threadsAreSetPerProviderUnlessConfigured() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"), "cpu"))
+                .isEqualTo(new OrtSessions.Threads(cores, 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"), "cuda"))
+                .isEqualTo(new OrtSessions.Threads(1, 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.CPU, 3, 2, "auto"), "cpu"))
+                .isEqualTo(new OrtSessions.Threads(3, 2));
+    }
+
+    private static BundleManifest withInt8(BundleManifest m, Double agreement) {
+        List<BundleManifest.Variant> variants = new ArrayList<>(m.onnx().variants());
+        variants.add(new BundleManifest.Variant("model.int8.onnx", "int8", 0.1, 0.01, agreement, 64));
+        BundleManifest.Onnx onnx = new BundleManifest.Onnx(m.onnx().inputs(), m.onnx().outputs(), m.onnx().opset(),
+                m.onnx().irVersion(), variants);
+        return new BundleManifest(m.formatVersion(), m.name(), m.version(), m.architecture(), m.baseModel(), m.labels(),
+                m.maxLength(), m.truncation(), m.padId(), m.tokenizer(), onnx, m.training(), m.metrics(), m.files(),
+                m.createdAt());
     }
 }

@@ -12,6 +12,7 @@ import io.nlistream.schemas.validation.ContractSchema;
 import io.nlistream.schemas.validation.SchemaValidator;
 import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.bundle.BundleLoader;
+import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.NliModel;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
@@ -21,8 +22,10 @@ import io.nlistream.tokenizer.EncodedPair;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -57,20 +60,30 @@ class BatchingRulesTest {
     }
 
     /** A driver over the topology with the given policy; the test pipes pairs in and reads classifications. */
+    /**
+     * A driver over the topology with the given policy; the test pipes pairs in and reads classifications. The
+     * batcher stamps arrivals with the wall clock, so the harness gives it a clock that moves with the driver's.
+     */
     private record Harness(TopologyTestDriver driver, TestInputTopic<byte[], byte[]> in,
-            TestOutputTopic<byte[], byte[]> out, SimpleMeterRegistry registry) implements AutoCloseable {
+            TestOutputTopic<byte[], byte[]> out, SimpleMeterRegistry registry, AtomicLong clock) implements AutoCloseable {
         static Harness of(BatchPolicy policy) {
+            AtomicLong clock = new AtomicLong(1_700_000_000_000L);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batching-test");
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-            TopologyTestDriver driver = new TopologyTestDriver(
-                    NliTopology.build(TOPICS, policy, models, new StreamerMetrics(registry)), props);
+            TopologyTestDriver driver = new TopologyTestDriver(NliTopology.build(TOPICS, policy, models,
+                    new StreamerMetrics(registry), BatchRunner.DIRECT, clock::get), props, Instant.ofEpochMilli(clock.get()));
             return new Harness(driver,
                     driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer()),
                     driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                    registry);
+                    registry, clock);
+        }
+
+        void advance(Duration d) {
+            clock.addAndGet(d.toMillis());
+            driver.advanceWallClockTime(d);
         }
 
         void send(NliPair pair) {
@@ -105,6 +118,9 @@ class BatchingRulesTest {
             pairs.subList(4, 10).forEach(h::send);
             assertThat(h.ids()).containsExactly("size-4", "size-5", "size-6", "size-7");
             assertThat(h.batches("size")).isEqualTo(2);
+            assertThat(h.registry.find("nli.queue.depth").gauge().value()).as("size-8, size-9 wait").isEqualTo(2);
+            assertThat(h.registry.find("nli.batch.fill").summary().mean()).as("full batches").isEqualTo(1.0);
+            assertThat(h.registry.find("nli.inference.busy").functionCounter().count()).isPositive();
         }
     }
 
@@ -136,12 +152,12 @@ class BatchingRulesTest {
     void flushesWhenTheOldestPairHasWaitedMaxDelay() {
         try (Harness h = Harness.of(new BatchPolicy(32, 1_000_000, Duration.ofMillis(40), 256))) {
             h.send(Pairs.pair("d-0", 0));
-            h.driver.advanceWallClockTime(Duration.ofMillis(20));
+            h.advance(Duration.ofMillis(20));
             h.send(Pairs.pair("d-1", 1));
-            h.driver.advanceWallClockTime(Duration.ofMillis(10));
+            h.advance(Duration.ofMillis(10));
             assertThat(h.out.isEmpty()).as("the oldest pair has waited 30 ms of 40").isTrue();
 
-            h.driver.advanceWallClockTime(Duration.ofMillis(10));
+            h.advance(Duration.ofMillis(10));
             assertThat(h.ids()).containsExactly("d-0", "d-1");
             assertThat(h.batches("delay")).isEqualTo(1);
         }

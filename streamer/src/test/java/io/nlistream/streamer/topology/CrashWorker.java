@@ -3,6 +3,7 @@ package io.nlistream.streamer.topology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.bundle.BundleLoader;
+import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import java.nio.file.Path;
@@ -13,21 +14,44 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The streamer's topology in a process of its own, so {@link CrashRecoveryTest} can kill it with SIGKILL.
- * Args: bootstrap, application id, state dir, bundle dir, max delay in ms.
+ * Args: bootstrap, application id, state dir, bundle dir, max delay in ms, and optionally max batch size and a
+ * service time in ms per inference call (a slow model, so a kill lands while batches are queued and running).
  */
 public final class CrashWorker {
-    static final TopicNames TOPICS = new TopicNames("crash.pairs", "crash.classifications", "crash.dlq");
+    static final TopicNames TOPICS = topics("crash");
+
+    /** {@code PREFIX.pairs}, {@code PREFIX.classifications}, {@code PREFIX.dlq}. */
+    static TopicNames topics(String prefix) {
+        return new TopicNames(prefix + ".pairs", prefix + ".classifications", prefix + ".dlq");
+    }
 
     private CrashWorker() {}
 
     public static void main(String[] args) throws InterruptedException {
+        int maxSize = args.length > 5 ? Integer.parseInt(args[5]) : 1000;
+        long serviceMs = args.length > 6 ? Long.parseLong(args[6]) : 0;
+        BatchRunner slow = (model, rows) -> {
+            double[][] out = model.predict(rows);
+            try {
+                Thread.sleep(serviceMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return out;
+        };
         KafkaStreams streams = start(args[0], args[1], Path.of(args[2]), Path.of(args[3]),
-                new BatchPolicy(1000, 1_000_000, Duration.ofMillis(Long.parseLong(args[4])), 256));
+                new BatchPolicy(maxSize, 1_000_000, Duration.ofMillis(Long.parseLong(args[4])), 256),
+                serviceMs > 0 ? slow : BatchRunner.DIRECT, topics(System.getProperty("crash.topics", "crash")));
         Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
         Thread.sleep(Long.MAX_VALUE);
     }
 
     static KafkaStreams start(String bootstrap, String appId, Path stateDir, Path bundle, BatchPolicy policy) {
+        return start(bootstrap, appId, stateDir, bundle, policy, BatchRunner.DIRECT, TOPICS);
+    }
+
+    static KafkaStreams start(String bootstrap, String appId, Path stateDir, Path bundle, BatchPolicy policy,
+            BatchRunner runner, TopicNames topics) {
         ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
         models.load(bundle);
         Properties p = new Properties();
@@ -40,8 +64,8 @@ public final class CrashWorker {
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
         p.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 5000);
-        KafkaStreams streams = new KafkaStreams(NliTopology.build(TOPICS, policy, models,
-                new StreamerMetrics(new SimpleMeterRegistry())), p);
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, policy, models,
+                new StreamerMetrics(new SimpleMeterRegistry()), runner), p);
         streams.start();
         return streams;
     }
