@@ -8,7 +8,7 @@ import ai.djl.util.cuda.CudaUtils;
 import io.nlistream.schemas.Labels;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.PretrainedModels;
-import io.nlistream.trainer.onnx.EncoderFlops;
+import io.nlistream.trainer.bench.EncoderFlops;
 import io.nlistream.trainer.model.SequenceClassifier;
 import io.nlistream.trainer.train.AdamW;
 import io.nlistream.trainer.model.lora.Lora;

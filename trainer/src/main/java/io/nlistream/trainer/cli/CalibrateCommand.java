@@ -18,7 +18,8 @@ import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
 import io.nlistream.trainer.onnx.OnnxExporter;
 import io.nlistream.trainer.onnx.OrtModel;
-import io.nlistream.trainer.onnx.ReferenceModel;
+import io.nlistream.trainer.parity.DjlReference;
+import io.nlistream.trainer.parity.ReferenceModel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -111,7 +112,7 @@ public final class CalibrateCommand implements Callable<Integer> {
         NliDataset dataset = NliReader.read(dataFile, data.toReadOptions());
         Calibration.Fit fit;
         try (OnnxExporter model = OnnxExporter.load(Path.of(metrics.model()), adapter);
-                ReferenceModel reference = model.reference();
+                ReferenceModel reference = new DjlReference(model.model());
                 PairTokenizer tokenizer = PairTokenizer.load(
                         Files.isRegularFile(adapter.resolve(PairTokenizer.TOKENIZER_FILE)) ? adapter
                                 : Path.of(metrics.model()), Integer.parseInt(maxLength.toString()))) {
