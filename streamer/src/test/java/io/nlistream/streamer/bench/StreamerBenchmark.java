@@ -72,6 +72,7 @@ public final class StreamerBenchmark {
     private StreamerBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        quietKafkaLogs();
         Path bundle = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int perRecordN = args.length > 2 ? Integer.parseInt(args[2]) : 48;
@@ -325,6 +326,17 @@ public final class StreamerBenchmark {
             out.add(new NliPair("xnli-dev-" + f[0] + "-" + i, f[4], f[5]));
         }
         return out;
+    }
+
+    /**
+     * Outside Quarkus nothing sets the Kafka loggers' levels, so the clients format TRACE/DEBUG records (a profile
+     * showed ConsumerRecord/ProducerRecord.toString on the stream thread) that the handler then drops, and the
+     * in-process broker logs every partition it creates: WARN, as application.properties has it for the service.
+     */
+    private static void quietKafkaLogs() {
+        for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger", "io.smallrye")) {
+            org.jboss.logmanager.Logger.getLogger(name).setLevel(java.util.logging.Level.WARNING);
+        }
     }
 
     private static void report(String what, double pairsPerSecond) {
