@@ -2,7 +2,9 @@
 # Streamer benchmark (prints figures; not a test). From the repository root:
 #   streamer/bench.sh                      camemberta-base-shaped random model (built once under streamer/target/bench)
 #   streamer/bench.sh path/to/bundle       any bundle
-# Env: PAIRS (256), PER_RECORD_PAIRS (48), LATENCY_SECONDS (40). Needs ../shared/data/xnli-fr (read, not copied).
+# Env: PAIRS (256), PER_RECORD_PAIRS (48), LATENCY_SECONDS (40); JAVA_FLAGS adds JVM flags (e.g.
+#   -Dbench.partitions=6 -Dbench.service.ms=10, or -XX:StartFlightRecording=filename=bench.jfr).
+# Needs ../shared/data/xnli-fr (read, not copied).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${NLI_SHARED_DIR:-$(pwd)/../shared}
@@ -11,7 +13,7 @@ SHARED=${NLI_SHARED_DIR:-$(pwd)/../shared}
 ./mvnw -B -q -pl streamer -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/bench-classpath.txt
 CP="streamer/target/test-classes:streamer/target/classes:$(cat streamer/target/bench-classpath.txt)"
-JAVA_OPTS="-Dai.djl.offline=true -Dnli.fixtures.dir=$(pwd)/fixtures -Dnli.shared.dir=$SHARED -Xmx6g"
+JAVA_OPTS="-Dai.djl.offline=true -Dnli.fixtures.dir=$(pwd)/fixtures -Dnli.shared.dir=$SHARED -Xmx6g ${JAVA_FLAGS:-}"
 export DJL_CACHE_DIR=${DJL_CACHE_DIR:-$(pwd)/streamer/target/djl-cache}
 
 BUNDLE=${1:-}

@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * out by label [nli_events_out_total{label}], dead letters by reason [nli_dead_letters_total{reason}], batches by
  * flush trigger [nli_batches_total{trigger}], batch size [nli_batch_size], padded tokens per batch
  * [nli_batch_tokens], queue time [nli_queue_seconds], inference time per batch [nli_inference_seconds], the model
- * served [nli_model_info{name,version,sha256,provider,precision} = 1], bundle reloads [nli_bundle_reloads_total{outcome}],
- * batch fill = size ÷ max size [nli_batch_fill], pairs buffered in this instance's batchers [nli_queue_depth], and
+ * served [nli_model_info{name,version,sha256,provider,precision} = 1], bundle reloads
+ * [nli_bundle_reloads_total{outcome}], batch fill = size ÷ max size [nli_batch_fill], pairs buffered in this
+ * instance's batchers [nli_queue_depth], and
  * the session's busy time [nli_inference_busy_seconds_total; its rate is the fraction of wall time a session runs]
  * with that fraction since the previous scrape [nli_inference_busy_ratio]. Kafka Streams' own thread ratios
  * (process, commit, punctuate, poll) come from Quarkus' Kafka Streams binder [kafka_stream_thread_*_ratio].
@@ -63,11 +64,14 @@ public final class StreamerMetrics {
                 .description("pairs per micro-batch ÷ nli.batch.max-size (1 = full)")
                 .serviceLevelObjectives(0.125, 0.25, 0.5, 0.75, 0.9, 1.0).register(registry);
         Gauge.builder("nli.queue.depth", queueDepth, AtomicInteger::get)
-                .description("pairs buffered in this instance's micro-batchers, waiting for their batch").register(registry);
+                .description("pairs buffered in this instance's micro-batchers, waiting for their batch")
+                .register(registry);
         FunctionCounter.builder("nli.inference.busy", busyNanos, n -> n.get() / 1e9).baseUnit("seconds")
-                .description("wall time ONNX Runtime sessions spent on batches (rate = busy fraction)").register(registry);
+                .description("wall time ONNX Runtime sessions spent on batches (rate = busy fraction)")
+                .register(registry);
         Gauge.builder("nli.inference.busy.ratio", this, m -> m.busyRatio.sample(m.busyNanos.get(), System.nanoTime()))
-                .description("fraction of wall time a session ran batches, since the previous scrape").register(registry);
+                .description("fraction of wall time a session ran batches, since the previous scrape")
+                .register(registry);
     }
 
     /** Busy fraction between two reads; reads closer than a second apart share a value so scrapers do not jitter. */

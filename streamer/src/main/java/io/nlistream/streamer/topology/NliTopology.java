@@ -63,8 +63,8 @@ public final class NliTopology {
                 .to(topics.deadLetters(), Produced.with(bytes, bytes).withName("dead-letters"));
 
         Map<String, KStream<byte[], Outgoing>> classified = intake.get("intake-accepted")
-                .process(() -> new MicroBatcher(BUFFER_STORE, policy, models, metrics, runner, wallClock), Named.as("micro-batch-classify"),
-                        BUFFER_STORE)
+                .process(() -> new MicroBatcher(BUFFER_STORE, policy, models, metrics, runner, wallClock),
+                        Named.as("micro-batch-classify"), BUFFER_STORE)
                 .split(Named.as("classified-"))
                 .branch((key, value) -> value.deadLetter(), Branched.as("failed"))
                 .defaultBranch(Branched.as("ok"));

@@ -72,6 +72,7 @@ public final class StreamerBenchmark {
     private StreamerBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        quietKafkaLogs();
         Path bundle = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 256;
         int perRecordN = args.length > 2 ? Integer.parseInt(args[2]) : 48;
@@ -112,8 +113,9 @@ public final class StreamerBenchmark {
 
             System.out.println();
             System.out.println("== targets (docs/streamer.md, Benchmark) ==");
-            System.out.printf(Locale.ROOT, "1. backlog end to end: %.0f pairs/s (1 thread), %.0f (2 threads); mean batch"
-                    + " %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max)%n", micro.pairsPerSecond,
+            System.out.printf(Locale.ROOT, "1. backlog end to end: %.0f pairs/s (1 thread), %.0f (2 threads);"
+                    + " mean batch %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max)%n",
+                    micro.pairsPerSecond,
                     micro2.pairsPerSecond, micro.meanBatch, MICRO.maxSize(), micro.meanBatch / MICRO.maxSize());
             System.out.printf(Locale.ROOT, "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
                     + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f (1 thread); %.0f pairs/s ="
@@ -123,11 +125,13 @@ public final class StreamerBenchmark {
             System.out.printf(Locale.ROOT, "3. end to end ÷ raw ORT (micro-batched): %.3f (1 thread), %.3f (2 threads)"
                     + " (target ≥ 0.9)%n", micro.pairsPerSecond / rawMicro, micro2.pairsPerSecond / rawMicro);
             double bound = MICRO.maxDelay().toMillis() + 2 * best.meanInferenceMs;
-            System.out.printf(Locale.ROOT, "4. latency at %.1f pairs/s (half max, %d thread(s)): p50 %.0f ms, p99 %.0f ms"
-                    + " over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f ms)%n", latency.rate,
+            System.out.printf(Locale.ROOT, "4. latency at %.1f pairs/s (half max, %d thread(s)): p50 %.0f ms,"
+                    + " p99 %.0f ms over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f ms)%n",
+                    latency.rate,
                     best.threads, latency.p50, latency.p99, latency.count, bound);
             System.out.printf(Locale.ROOT, "5. scaling, 2 ÷ 1 stream threads: %.2f (end to end), %.2f (simulated"
-                    + " accelerator)%n", micro2.pairsPerSecond / micro.pairsPerSecond, sim2.pairsPerSecond / sim.pairsPerSecond);
+                    + " accelerator)%n", micro2.pairsPerSecond / micro.pairsPerSecond,
+                    sim2.pairsPerSecond / sim.pairsPerSecond);
             System.out.printf(Locale.ROOT, "micro-batched ÷ per-record (end to end):       %.2f%n", micro.pairsPerSecond / single.pairsPerSecond);
             System.out.printf(Locale.ROOT, "micro-batched ÷ per-record (raw ORT):          %.2f%n", rawMicro / rawSingle);
             System.out.println("batch sizes, backlog drain (1 thread): " + micro.batchSizes);
@@ -207,7 +211,8 @@ public final class StreamerBenchmark {
             int threads) throws Exception {
         TopicNames topics = topics(bootstrap, "paced");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        KafkaStreams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced", threads);
+        KafkaStreams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced",
+                threads);
         int count = (int) Math.max(10, Math.min(rate * seconds, 20_000));
         long intervalNanos = (long) (1e9 / rate);
         List<Double> latencies = new ArrayList<>();
@@ -266,8 +271,8 @@ public final class StreamerBenchmark {
         TopicNames t = new TopicNames("bench." + name + ".pairs", "bench." + name + ".classifications", "bench." + name + ".dlq");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(t.pairs(), PARTITIONS, (short) 1),
-                    new NewTopic(t.classifications(), PARTITIONS, (short) 1), new NewTopic(t.deadLetters(), 1, (short) 1)))
-                    .all().get();
+                    new NewTopic(t.classifications(), PARTITIONS, (short) 1),
+                    new NewTopic(t.deadLetters(), 1, (short) 1))).all().get();
         }
         return t;
     }
@@ -325,6 +330,17 @@ public final class StreamerBenchmark {
             out.add(new NliPair("xnli-dev-" + f[0] + "-" + i, f[4], f[5]));
         }
         return out;
+    }
+
+    /**
+     * Outside Quarkus nothing sets the Kafka loggers' levels, so the clients format TRACE/DEBUG records (a profile
+     * showed ConsumerRecord/ProducerRecord.toString on the stream thread) that the handler then drops, and the
+     * in-process broker logs every partition it creates: WARN, as application.properties has it for the service.
+     */
+    private static void quietKafkaLogs() {
+        for (String name : List.of("org.apache.kafka", "kafka", "state.change.logger", "io.smallrye")) {
+            org.jboss.logmanager.Logger.getLogger(name).setLevel(java.util.logging.Level.WARNING);
+        }
     }
 
     private static void report(String what, double pairsPerSecond) {

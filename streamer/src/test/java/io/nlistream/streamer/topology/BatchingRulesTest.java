@@ -65,7 +65,8 @@ class BatchingRulesTest {
      * batcher stamps arrivals with the wall clock, so the harness gives it a clock that moves with the driver's.
      */
     private record Harness(TopologyTestDriver driver, TestInputTopic<byte[], byte[]> in,
-            TestOutputTopic<byte[], byte[]> out, SimpleMeterRegistry registry, AtomicLong clock) implements AutoCloseable {
+            TestOutputTopic<byte[], byte[]> out, SimpleMeterRegistry registry, AtomicLong clock)
+            implements AutoCloseable {
         static Harness of(BatchPolicy policy) {
             AtomicLong clock = new AtomicLong(1_700_000_000_000L);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -74,7 +75,8 @@ class BatchingRulesTest {
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
             TopologyTestDriver driver = new TopologyTestDriver(NliTopology.build(TOPICS, policy, models,
-                    new StreamerMetrics(registry), BatchRunner.DIRECT, clock::get), props, Instant.ofEpochMilli(clock.get()));
+                    new StreamerMetrics(registry), BatchRunner.DIRECT, clock::get), props,
+                    Instant.ofEpochMilli(clock.get()));
             return new Harness(driver,
                     driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer()),
                     driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer()),

@@ -7,6 +7,7 @@ import io.nlistream.kafkatest.KafkaBroker;
 import io.nlistream.kafkatest.KafkaBrokerExtension;
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.event.NliPair;
+import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.support.KafkaIO;
 import io.nlistream.streamer.support.Pairs;
 import io.nlistream.streamer.support.TestBundles;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -66,7 +66,6 @@ class CrashDuringInferenceTest {
                 "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Dcrash.topics=" + PREFIX,
                 CrashWorker.class.getName(), bootstrap, APP, tmp.resolve("state-a").toString(), bundle.toString(), "10",
                 "8", "300").inheritIO().start();
-        int beforeKill;
         try {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .until(() -> committedOutputs(bootstrap, topics) >= 24);
@@ -75,14 +74,12 @@ class CrashDuringInferenceTest {
             worker.destroyForcibly();
             assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        beforeKill = committedOutputs(bootstrap, topics);
-        assertThat(beforeKill).as("killed mid-backlog, not after it").isLessThan(PAIRS);
+        assertThat(committedOutputs(bootstrap, topics)).as("killed mid-backlog, not after it").isLessThan(PAIRS);
 
         // 3. More pairs while it is down; a new instance (state only from the changelog) finishes the work.
         send(bootstrap, topics, PAIRS, PAIRS + 30);
         KafkaStreams restarted = CrashWorker.start(bootstrap, APP, tmp.resolve("state-b"), bundle,
-                new BatchPolicy(8, 8192, Duration.ofMillis(10), 256), io.nlistream.streamer.inference.BatchRunner.DIRECT,
-                topics);
+                new BatchPolicy(8, 8192, Duration.ofMillis(10), 256), BatchRunner.DIRECT, topics);
         try {
             int total = PAIRS + 30;
             List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(bootstrap, topics.classifications(), r -> true,
@@ -91,8 +88,8 @@ class CrashDuringInferenceTest {
                     .collect(Collectors.groupingBy(r -> index(r.value()), TreeMap::new, Collectors.counting()));
             assertThat(perIndex.keySet()).hasSize(total).allSatisfy(i -> assertThat(i).isBetween(0, total - 1));
             assertThat(perIndex).allSatisfy((i, count) -> assertThat(count).as("pair %d", i).isEqualTo(1));
-            Map<Integer, List<Integer>> byPartition = out.stream().collect(Collectors.groupingBy(ConsumerRecord::partition,
-                    Collectors.mapping(r -> index(r.value()), Collectors.toList())));
+            Map<Integer, List<Integer>> byPartition = out.stream().collect(Collectors.groupingBy(
+                    ConsumerRecord::partition, Collectors.mapping(r -> index(r.value()), Collectors.toList())));
             assertThat(byPartition).hasSize(PARTITIONS).allSatisfy((partition, indexes) -> {
                 assertThat(indexes).as("partition %d", partition).isSorted()
                         .allSatisfy(i -> assertThat(i % PARTITIONS).isEqualTo(partition));
