@@ -51,7 +51,9 @@ public final class NliModel implements AutoCloseable {
         this.provider = opened.provider();
         this.precision = opened.variant().precision();
         String fp32 = manifest.variant("fp32").orElseThrow().file();
-        this.ref = new ModelRef(manifest.name(), manifest.version(), manifest.files().get(fp32));
+        // a calibrated bundle's probabilities output already applies its temperature; events name it
+        this.ref = new ModelRef(manifest.name(), manifest.version(), manifest.files().get(fp32),
+                ModelRef.Calibration.of(manifest));
         this.contractIndexOfOutput = manifest.labels().stream().mapToInt(Labels::index).toArray();
         Set<String> outputs = session.getOutputNames();
         if (outputs.contains(PROBABILITIES)) {

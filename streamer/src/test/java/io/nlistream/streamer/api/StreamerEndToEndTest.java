@@ -6,7 +6,16 @@ import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nlistream.schemas.bundle.BundleManifest;
+import io.nlistream.schemas.bundle.BundleVerifier;
+import io.nlistream.tokenizer.PaddedBatch;
+import io.nlistream.tokenizer.PairTokenizer;
+import io.nlistream.tokenizer.Truncation;
+import java.nio.LongBuffer;
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.Labels;
 import io.nlistream.schemas.event.DeadLetter;
@@ -356,6 +365,81 @@ class StreamerEndToEndTest {
         assertThat(versions.keySet()).isSubsetOf("1", "2", "4").contains("4");
         String last = read(out.get(out.size() - 1).value()).get("model").get("version").asText();
         assertThat(last).isEqualTo("4");
+    }
+
+    /**
+     * A calibrated bundle: events carry its probabilities output, softmax(raw logits / T), computed once in the model,
+     * and name the temperature in model.calibration. Restores the watched bundle afterwards.
+     */
+    @Test
+    void calibratedBundleGivesEventsCalibratedProbabilitiesAndNamesTheTemperature() throws Exception {
+        String bootstrap = bootstrap();
+        Path dir = TestBundles.calibrated(Files.createTempDirectory("nli-calibrated-"));
+        BundleManifest manifest = BundleVerifier.verify(dir);
+        double t = manifest.temperature();
+        assertThat(t).isGreaterThan(1);
+        try {
+            await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                control(bootstrap, "{\"action\":\"reload\",\"path\":\"" + dir + "\"}");
+                return servedVersion().equals(manifest.version());
+            });
+            List<NliPair> pairs = Pairs.pairs("calibrated", 12);
+            KafkaIO.send(bootstrap, pairs.stream()
+                    .map(p -> new ProducerRecord<byte[], byte[]>("nli.pairs", null, Pairs.json(p))).toList());
+            Set<String> ids = pairs.stream().map(NliPair::id).collect(Collectors.toSet());
+            List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(bootstrap, "nli.classifications",
+                    r -> ids.contains(read(r.value()).get("id").asText()), got -> got.size() >= ids.size(),
+                    Duration.ofSeconds(2), TIMEOUT);
+            assertThat(out).hasSize(pairs.size());
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (PairTokenizer tokenizer = PairTokenizer.load(dir, manifest.maxLength(),
+                    Truncation.fromId(manifest.truncation()), manifest.padId());
+                    OrtSession raw = env.createSession(dir.resolve("model.onnx").toString())) {
+                double maxShift = 0;
+                for (ConsumerRecord<byte[], byte[]> r : out) {
+                    JsonNode c = read(r.value());
+                    assertThat(SchemaValidator.get().validate(ContractSchema.NLI_CLASSIFICATION, c)).isEmpty();
+                    assertThat(c.at("/model/name").asText()).isEqualTo(manifest.name());
+                    assertThat(c.at("/model/calibration/method").asText()).isEqualTo("temperature");
+                    assertThat(c.at("/model/calibration/temperature").asDouble()).isEqualTo(t);
+                    NliPair p = pairs.stream().filter(x -> x.id().equals(c.get("id").asText())).findFirst().orElseThrow();
+                    PaddedBatch b = tokenizer.pad(List.of(tokenizer.encode(p.premise(), p.hypothesis())));
+                    float[] logits;
+                    try (OnnxTensor in = OnnxTensor.createTensor(env, LongBuffer.wrap(b.inputIds()), b.shape());
+                            OnnxTensor mask = OnnxTensor.createTensor(env, LongBuffer.wrap(b.attentionMask()), b.shape());
+                            OrtSession.Result res = raw.run(Map.of("input_ids", in, "attention_mask", mask))) {
+                        logits = ((float[][]) res.get("logits").orElseThrow().getValue())[0];
+                    }
+                    double[] calibrated = softmax(logits, t);
+                    double[] uncalibrated = softmax(logits, 1);
+                    for (int l = 0; l < 3; l++) {
+                        double got = c.get("probabilities").get(Labels.CONTRACT.get(l)).asDouble();
+                        assertThat(got).as("%s %s", p.id(), Labels.CONTRACT.get(l)).isCloseTo(calibrated[l], within(1e-5));
+                        maxShift = Math.max(maxShift, Math.abs(got - uncalibrated[l]));
+                    }
+                }
+                assertThat(maxShift).as("the temperature changed the probabilities").isGreaterThan(1e-3);
+            }
+        } finally {
+            await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                control(bootstrap, "{\"action\":\"reload\",\"path\":\"" + StreamerTestResource.bundleDir + "\"}");
+                return !servedVersion().equals(manifest.version());
+            });
+        }
+    }
+
+    private static double[] softmax(float[] logits, double t) {
+        double max = Math.max(logits[0], Math.max(logits[1], logits[2])) / t;
+        double[] p = new double[3];
+        double sum = 0;
+        for (int i = 0; i < 3; i++) {
+            p[i] = Math.exp(logits[i] / t - max);
+            sum += p[i];
+        }
+        for (int i = 0; i < 3; i++) {
+            p[i] /= sum;
+        }
+        return p;
     }
 
     private static String servedVersion() {

@@ -41,6 +41,23 @@ public final class TestBundles {
         return shared;
     }
 
+    /**
+     * A copy of {@code fixtures/calibrated-camembert-tiny} in {@code dir}: a bundle the trainer exported and calibrated
+     * (`calibrate --bundle`), whose ONNX probabilities output is softmax(logits / T) with T in its manifest.
+     */
+    public static Path calibrated(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path src = fixture().resolveSibling("calibrated-camembert-tiny");
+            for (String f : List.of("model.onnx", "tokenizer.json", BundleManifest.FILE_NAME)) {
+                Files.copy(src.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Writes a verified tiny bundle of the given version into {@code dir} (created) and returns {@code dir}. */
     public static Path tiny(Path dir, String version) {
         try {
