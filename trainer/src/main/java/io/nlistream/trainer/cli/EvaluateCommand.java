@@ -15,8 +15,8 @@ import io.nlistream.trainer.eval.ClassificationMetrics;
 import io.nlistream.trainer.eval.MetricsJson;
 import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
+import io.nlistream.trainer.model.AdapterModel;
 import io.nlistream.trainer.model.LoadedModel;
-import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.train.EncoderTrainable;
 import io.nlistream.trainer.train.Evaluator;
 import io.nlistream.trainer.train.TrainableClassifier;
@@ -45,6 +45,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Checkpoint directory with an NLI head, or a Hugging Face repo id such as"
                     + " almanach/camembertav2-base-xnli.")
     Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "PEFT LoRA adapter to put on --model (a train run's adapter/ directory), no export needed.")
+    Path adapter;
 
     @Option(names = "--tokenizer", paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
             description = "Directory (or Hub id) with tokenizer.json (default: --model).")
@@ -88,7 +92,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         System.out.printf("%s: %d pairs%n%s", dataFile, dataset.size(), dataset.labelDistribution().format());
         try (NDManager manager = NDManager.newBaseManager();
                 PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
-            LoadedModel loaded = PretrainedModels.load(model, manager);
+            LoadedModel loaded = AdapterModel.load(model, adapter, manager);
             List<String> modelLabels = LabelMapping.toContract(loaded.config().labels(), model.toString());
             int[] toModelColumn = Labels.CONTRACT.stream().mapToInt(modelLabels::indexOf).toArray();
             EncoderTrainable frozen = EncoderTrainable.frozen(loaded.model(), manager);
@@ -119,6 +123,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             ClassificationMetrics m = result.metrics();
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("model", model.toString());
+            if (adapter != null) {
+                settings.put("adapter", adapter.toString());
+            }
             settings.put("data", dataFile.toString());
             settings.put("max-length", maxLength);
             settings.put("truncated pairs", set.truncatedCount());

@@ -37,6 +37,10 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Model directory, or a Hugging Face repo id (e.g. almanach/camembertav2-base-xnli).")
     Path model;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "PEFT LoRA adapter to put on --model (a train run's adapter/ directory), no export needed.")
+    Path adapter;
+
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "Tokenizer directory (default: the model's).")
     Path tokenizer;
 
@@ -67,8 +71,8 @@ public final class PredictCommand implements Callable<Integer> {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be at least 1");
             }
-            try (PairClassifier classifier = PairClassifier.load(model, tokenizer != null ? tokenizer : model,
-                    maxLength)) {
+            try (PairClassifier classifier = PairClassifier.load(model, adapter,
+                    tokenizer != null ? tokenizer : model, maxLength)) {
                 classifier.model().report().messages().forEach(err::println);
                 List<Prediction> predictions = classifier.predict(input.stream().map(PairFile.Pair::premise).toList(),
                         input.stream().map(PairFile.Pair::hypothesis).toList(), batchSize);

@@ -23,10 +23,13 @@ import java.util.List;
 public final class DebertaV2ForSequenceClassification extends SequenceClassifier {
     private final DebertaV2Config config;
 
+    private final DebertaV2Model deberta;
+    private final ContextPooler pooler;
+
     public DebertaV2ForSequenceClassification(DebertaV2Config config) {
         this.config = config;
-        module("deberta", new DebertaV2Model(config));
-        module("pooler", new ContextPooler(config));
+        this.deberta = module("deberta", new DebertaV2Model(config));
+        this.pooler = module("pooler", new ContextPooler(config));
         module("classifier", new HfLinear(config.poolerHiddenSize(), config.numLabels(), true));
     }
 
@@ -40,39 +43,32 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             boolean hiddenStates) {
         checkInputs(inputIds, attentionMask);
         List<NDArray> states = new ArrayList<>();
-        NDArray last = ((DebertaV2Model) child("deberta")).encode(ps, inputIds, attentionMask, training, states);
-        NDArray pooled = ((ContextPooler) child("pooler")).pool(ps, last, training);
+        NDArray last = deberta.encode(ps, inputIds, attentionMask, training, states);
+        NDArray pooled = pooler.pool(ps, last, training);
         NDArray logits = call("classifier", ps, Dropouts.apply(pooled, config.clsDropout(), training), training);
         return new ClassifierOutput(logits, hiddenStates ? states : List.of());
     }
 
     /** {@code DebertaV2Model}: embeddings then the relative-attention encoder. */
-    static final class DebertaV2Model extends HfModule {
+    static final class DebertaV2Model extends InnerModule {
+        private final Embeddings embeddings;
+        private final Encoder encoder;
+
         DebertaV2Model(DebertaV2Config c) {
-            module("embeddings", new Embeddings(c));
-            module("encoder", new Encoder(c));
+            this.embeddings = module("embeddings", new Embeddings(c));
+            this.encoder = module("encoder", new Encoder(c));
         }
 
         /** The last hidden state; every hidden state is appended to {@code states}. */
         NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
-            Embeddings embeddings = (Embeddings) child("embeddings");
             NDArray embedded = Scopes.keepOutput(() -> embeddings.embed(ps, ids, mask, training));
-            return ((Encoder) child("encoder")).encode(ps, embedded, mask, training, states);
+            return encoder.encode(ps, embedded, mask, training, states);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(encode(ps, in.get(0), in.get(1), training, new ArrayList<>()));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return child("encoder").getOutputShapes(child("embeddings").getOutputShapes(in));
-        }
     }
 
     /** {@code DebertaV2Embeddings}: word (+ absolute position, + token type) embeddings, LayerNorm, padding zeroed. */
-    static final class Embeddings extends HfModule {
+    static final class Embeddings extends InnerModule {
         private final DebertaV2Config c;
 
         Embeddings(DebertaV2Config c) {
@@ -108,38 +104,31 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return Dropouts.apply(x, c.hiddenDropoutProb(), training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(embed(ps, in.get(0), in.get(1), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0].add(c.hiddenSize())};
-        }
     }
 
     /** {@code DebertaV2Encoder}: layers sharing one (layer-normed) relative embedding table; conv after layer 0. */
-    static final class Encoder extends HfModule {
+    static final class Encoder extends InnerModule {
         private final DebertaV2Config c;
+        private final ModuleList<Layer> layers;
+        private final ConvLayer conv;
+        private final HfEmbedding relEmbeddings;
         private RelativePositions positions;
 
         Encoder(DebertaV2Config c) {
             this.c = c;
-            List<Layer> layers = new ArrayList<>();
+            List<Layer> list = new ArrayList<>();
             for (int i = 0; i < c.numHiddenLayers(); i++) {
-                layers.add(new Layer(c));
+                list.add(new Layer(c));
             }
-            module("layer", new ModuleList<>(layers));
+            this.layers = module("layer", new ModuleList<>(list));
+            this.relEmbeddings = c.relativeAttention()
+                    ? module("rel_embeddings", new HfEmbedding(c.relEmbeddingRows(), c.hiddenSize())) : null;
             if (c.relativeAttention()) {
-                module("rel_embeddings", new HfEmbedding(c.relEmbeddingRows(), c.hiddenSize()));
                 if (c.normRelEmbeddings()) {
                     module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
                 }
             }
-            if (c.convKernelSize() > 0) {
-                module("conv", new ConvLayer(c));
-            }
+            this.conv = c.convKernelSize() > 0 ? module("conv", new ConvLayer(c)) : null;
         }
 
         NDArray encode(ParameterStore ps, NDArray hidden, NDArray mask, boolean training, List<NDArray> states) {
@@ -152,8 +141,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
                     .neg().add(1f).mul(-Float.MAX_VALUE);
             Relative rel = null;
             if (c.relativeAttention() && (c.c2p() || c.p2c())) {
-                HfEmbedding table = (HfEmbedding) child("rel_embeddings");
-                NDArray weight = value(ps, table.weight(), hidden, training);
+                NDArray weight = value(ps, relEmbeddings.weight(), hidden, training);
                 RelativePositions.Indices idx = positions().forLength(hidden.getShape().get(1));
                 // only the rows this length reaches (LayerNorm is per row, so slicing first changes nothing)
                 NDArray relEmb = weight.get(new NDIndex("{}:{}", idx.firstRow(), idx.firstRow() + idx.rows()));
@@ -165,7 +153,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             }
             states.add(hidden);
             NDArray x = hidden;
-            ModuleList<Layer> layers = (ModuleList<Layer>) child("layer");
             for (int i = 0; i < layers.size(); i++) {
                 Layer layer = layers.get(i);
                 NDArray in = x;
@@ -173,7 +160,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
                 x = Scopes.keepOutput(() -> layer.apply(ps, in, pairBias, r, training));
                 if (i == 0 && c.convKernelSize() > 0) {
                     NDArray layer0 = x;
-                    x = Scopes.keepOutput(() -> ((ConvLayer) child("conv")).apply(ps, hidden, layer0, mask, training));
+                    x = Scopes.keepOutput(() -> conv.apply(ps, hidden, layer0, mask, training));
                 }
                 states.add(x);
             }
@@ -182,76 +169,50 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
 
         private synchronized RelativePositions positions() {
             if (positions == null) {
-                HfEmbedding table = (HfEmbedding) child("rel_embeddings");
-                positions = new RelativePositions(table.weight().getArray().getManager(), c.positionBuckets(),
+                positions = new RelativePositions(relEmbeddings.weight().getArray().getManager(), c.positionBuckets(),
                         c.effectiveMaxRelativePositions(), c.relativeSpan());
             }
             return positions;
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(encode(ps, in.get(0), in.get(1), training, new ArrayList<>()));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /** The relative embeddings a forward pass reaches (rows, hidden) and its gather indices, shared by all layers. */
     record Relative(NDArray embeddings, RelativePositions.Indices indices) {}
 
     /** {@code DebertaV2Layer}: attention, intermediate (dense + act), output (dense, dropout, residual LayerNorm). */
-    static final class Layer extends HfModule {
-        private final DebertaV2Config c;
+    static final class Layer extends InnerModule {
+        private final Attention attention;
+        private final Intermediate intermediate;
+        private final Output output;
 
         Layer(DebertaV2Config c) {
-            this.c = c;
-            module("attention", new Attention(c));
-            module("intermediate", new Intermediate(c));
-            module("output", new Output(c, c.intermediateSize()));
+            this.attention = module("attention", new Attention(c));
+            this.intermediate = module("intermediate", new Intermediate(c));
+            this.output = module("output", new Output(c, c.intermediateSize()));
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
-            NDArray attended = ((Attention) child("attention")).apply(ps, x, pairBias, rel, training);
-            NDArray inter = call("intermediate", ps, attended, training);
-            return ((Output) child("output")).apply(ps, inter, attended, training);
+            NDArray attended = attention.apply(ps, x, pairBias, rel, training);
+            return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), null, training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /** {@code DebertaV2Attention}: self-attention then {@code output} (dense, dropout, residual LayerNorm). */
-    static final class Attention extends HfModule {
+    static final class Attention extends InnerModule {
+        private final DisentangledSelfAttention self;
+        private final Output output;
+
         Attention(DebertaV2Config c) {
-            module("self", new DisentangledSelfAttention(c));
-            module("output", new Output(c, c.hiddenSize()));
+            this.self = module("self", new DisentangledSelfAttention(c));
+            this.output = module("output", new Output(c, c.hiddenSize()));
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
-            NDArray context = ((DisentangledSelfAttention) child("self")).apply(ps, x, pairBias, rel, training);
-            return ((Output) child("output")).apply(ps, context, x, training);
+            return output.apply(ps, self.apply(ps, x, pairBias, rel, training), x, training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), null, training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /**
@@ -260,7 +221,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
      * sqrt(head_dim · (1 + number of relative terms)). Fully masked rows (padding queries) get uniform weights, as in
      * transformers 5 (masked_fill with the float minimum, then softmax, without re-zeroing).
      */
-    static final class DisentangledSelfAttention extends HfModule {
+    static final class DisentangledSelfAttention extends InnerModule {
         private final DebertaV2Config c;
         private final int heads;
         private final int headSize;
@@ -338,19 +299,10 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return score;
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), null, training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /** {@code DebertaV2Intermediate}: dense then the hidden activation. */
-    static final class Intermediate extends HfModule {
+    static final class Intermediate extends InnerModule {
         private final String act;
 
         Intermediate(DebertaV2Config c) {
@@ -358,19 +310,14 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             module("dense", new HfLinear(c.hiddenSize(), c.intermediateSize(), true));
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(Activations.apply(act, call("dense", ps, in.singletonOrThrow(), training)));
+        NDArray apply(ParameterStore ps, NDArray x, boolean training) {
+            return Activations.apply(act, call("dense", ps, x, training));
         }
 
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return child("dense").getOutputShapes(in);
-        }
     }
 
     /** {@code DebertaV2SelfOutput} / {@code DebertaV2Output}: dense, dropout, LayerNorm of the residual sum. */
-    static final class Output extends HfModule {
+    static final class Output extends InnerModule {
         private final float dropout;
 
         Output(DebertaV2Config c, int inFeatures) {
@@ -384,22 +331,13 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return call("LayerNorm", ps, h.add(residual), training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[1]};
-        }
     }
 
     /**
      * {@code ConvLayer}: a 1-D convolution over the embeddings output whose result (padding zeroed, activation) is added
      * to layer 0's output and layer-normed, then padding positions are zeroed.
      */
-    static final class ConvLayer extends HfModule {
+    static final class ConvLayer extends InnerModule {
         private final DebertaV2Config c;
 
         ConvLayer(DebertaV2Config c) {
@@ -416,15 +354,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return normed.mul(maskF);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), in.get(2), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[1]};
-        }
     }
 
     /** {@code nn.Conv1d(hidden, hidden, k, padding=(k-1)/2, groups)} on (batch, channels, length). */
@@ -455,7 +384,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
     }
 
     /** {@code ContextPooler}: the first token, dropout, dense, pooler activation. */
-    static final class ContextPooler extends HfModule {
+    static final class ContextPooler extends InnerModule {
         private final DebertaV2Config c;
 
         ContextPooler(DebertaV2Config c) {
@@ -468,14 +397,5 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             return Activations.apply(c.poolerHiddenAct(), call("dense", ps, first, training));
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(pool(ps, in.singletonOrThrow(), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {new Shape(in[0].get(0), c.poolerHiddenSize())};
-        }
     }
 }

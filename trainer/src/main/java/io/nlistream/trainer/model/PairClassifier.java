@@ -31,9 +31,14 @@ public final class PairClassifier implements AutoCloseable {
 
     /** Loads {@code modelDir} (config, weights) and the tokenizer of {@code tokenizerDir} (usually the same). */
     public static PairClassifier load(Path modelDir, Path tokenizerDir, int maxLength) {
+        return load(modelDir, null, tokenizerDir, maxLength);
+    }
+
+    /** {@link #load(Path, Path, int)} with a PEFT LoRA adapter on the model when {@code adapterDir} is not null. */
+    public static PairClassifier load(Path modelDir, Path adapterDir, Path tokenizerDir, int maxLength) {
         NDManager manager = NDManager.newBaseManager();
         try {
-            LoadedModel model = PretrainedModels.load(modelDir, manager);
+            LoadedModel model = AdapterModel.load(modelDir, adapterDir, manager);
             return new PairClassifier(manager, model, PairTokenizer.load(tokenizerDir, maxLength));
         } catch (RuntimeException e) {
             manager.close();

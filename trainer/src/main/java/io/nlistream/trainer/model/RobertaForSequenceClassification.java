@@ -1,12 +1,10 @@
 package io.nlistream.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.nlistream.trainer.checkpoint.RobertaConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,10 +18,13 @@ import java.util.List;
 public final class RobertaForSequenceClassification extends SequenceClassifier {
     private final RobertaConfig config;
 
+    private final RobertaModel roberta;
+    private final ClassificationHead classifier;
+
     public RobertaForSequenceClassification(RobertaConfig config) {
         this.config = config;
-        module("roberta", new RobertaModel(config));
-        module("classifier", new ClassificationHead(config));
+        this.roberta = module("roberta", new RobertaModel(config));
+        this.classifier = module("classifier", new ClassificationHead(config));
     }
 
     @Override
@@ -36,29 +37,32 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             boolean hiddenStates) {
         checkInputs(inputIds, attentionMask);
         List<NDArray> states = new ArrayList<>();
-        NDArray last = ((RobertaModel) child("roberta")).encode(ps, inputIds, attentionMask, training, states);
-        NDArray logits = ((ClassificationHead) child("classifier")).classify(ps, last, training);
+        NDArray last = roberta.encode(ps, inputIds, attentionMask, training, states);
+        NDArray logits = classifier.classify(ps, last, training);
         return new ClassifierOutput(logits, hiddenStates ? states : List.of());
     }
 
     /** {@code RobertaModel} without pooler: embeddings then the encoder. */
-    static final class RobertaModel extends HfModule {
+    static final class RobertaModel extends InnerModule {
+        private final Embeddings embeddings;
+        private final Encoder encoder;
+
         RobertaModel(RobertaConfig c) {
-            module("embeddings", new Embeddings(c));
+            this.embeddings = module("embeddings", new Embeddings(c));
             List<Layer> layers = new ArrayList<>();
             for (int i = 0; i < c.numHiddenLayers(); i++) {
                 layers.add(new Layer(c));
             }
-            module("encoder", new Encoder(layers));
+            this.encoder = module("encoder", new Encoder(layers));
         }
 
         NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
-            NDArray x = Scopes.keepOutput(() -> ((Embeddings) child("embeddings")).embed(ps, ids, training));
+            NDArray x = Scopes.keepOutput(() -> embeddings.embed(ps, ids, training));
             // additive key mask (batch, 1, 1, key): 0 for tokens, the float minimum for padding
             NDArray keyBias = mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
                     .expandDims(1).expandDims(1);
             states.add(x);
-            ModuleList<Layer> layers = ((Encoder) child("encoder")).layers();
+            ModuleList<Layer> layers = encoder.layers;
             for (int i = 0; i < layers.size(); i++) {
                 Layer layer = layers.get(i);
                 NDArray in = x;
@@ -68,43 +72,16 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             return x;
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(encode(ps, in.get(0), in.get(1), training, new ArrayList<>()));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return child("embeddings").getOutputShapes(in);
-        }
     }
 
     /** {@code RobertaEncoder}: holds {@code layer}. */
-    static final class Encoder extends HfModule {
+    static final class Encoder extends InnerModule {
+        private final ModuleList<Layer> layers;
+
         Encoder(List<Layer> layers) {
-            module("layer", new ModuleList<>(layers));
+            this.layers = module("layer", new ModuleList<>(layers));
         }
 
-        @SuppressWarnings("unchecked")
-        ModuleList<Layer> layers() {
-            return (ModuleList<Layer>) child("layer");
-        }
-
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            NDArray x = in.get(0);
-            NDArray keyBias = in.get(1);
-            ModuleList<Layer> layers = layers();
-            for (int i = 0; i < layers.size(); i++) {
-                x = layers.get(i).apply(ps, x, keyBias, training);
-            }
-            return new NDList(x);
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /**
@@ -112,7 +89,7 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
      * real tokens from padding_idx + 1 and padding tokens keep position padding_idx
      * ({@code create_position_ids_from_input_ids}).
      */
-    static final class Embeddings extends HfModule {
+    static final class Embeddings extends InnerModule {
         private final RobertaConfig c;
 
         Embeddings(RobertaConfig c) {
@@ -139,67 +116,45 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             return Dropouts.apply(x, c.hiddenDropoutProb(), training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(embed(ps, in.get(0), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0].add(c.hiddenSize())};
-        }
     }
 
     /** {@code RobertaLayer}: attention, intermediate, output. */
-    static final class Layer extends HfModule {
+    static final class Layer extends InnerModule {
+        private final Attention attention;
+        private final Intermediate intermediate;
+        private final Output output;
+
         Layer(RobertaConfig c) {
-            module("attention", new Attention(c));
-            module("intermediate", new Intermediate(c));
-            module("output", new Output(c, c.intermediateSize()));
+            this.attention = module("attention", new Attention(c));
+            this.intermediate = module("intermediate", new Intermediate(c));
+            this.output = module("output", new Output(c, c.intermediateSize()));
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
-            NDArray attended = ((Attention) child("attention")).apply(ps, x, keyBias, training);
-            NDArray inter = call("intermediate", ps, attended, training);
-            return ((Output) child("output")).apply(ps, inter, attended, training);
+            NDArray attended = attention.apply(ps, x, keyBias, training);
+            return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /** {@code RobertaAttention}: {@code self} then {@code output}. */
-    static final class Attention extends HfModule {
+    static final class Attention extends InnerModule {
+        private final SelfAttention self;
+        private final Output output;
+
         Attention(RobertaConfig c) {
-            module("self", new SelfAttention(c));
-            module("output", new Output(c, c.hiddenSize()));
+            this.self = module("self", new SelfAttention(c));
+            this.output = module("output", new Output(c, c.hiddenSize()));
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
-            NDArray context = ((SelfAttention) child("self")).apply(ps, x, keyBias, training);
-            return ((Output) child("output")).apply(ps, context, x, training);
+            return output.apply(ps, self.apply(ps, x, keyBias, training), x, training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /** {@code RobertaSelfAttention}: scaled dot-product attention over (batch, heads, length, head_dim). */
-    static final class SelfAttention extends HfModule {
+    static final class SelfAttention extends InnerModule {
         private final RobertaConfig c;
         private final int heads;
         private final int headSize;
@@ -230,19 +185,10 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             return probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), c.hiddenSize());
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[0]};
-        }
     }
 
     /** {@code RobertaIntermediate}: dense then the hidden activation. */
-    static final class Intermediate extends HfModule {
+    static final class Intermediate extends InnerModule {
         private final String act;
 
         Intermediate(RobertaConfig c) {
@@ -250,19 +196,14 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             module("dense", new HfLinear(c.hiddenSize(), c.intermediateSize(), true));
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(Activations.apply(act, call("dense", ps, in.singletonOrThrow(), training)));
+        NDArray apply(ParameterStore ps, NDArray x, boolean training) {
+            return Activations.apply(act, call("dense", ps, x, training));
         }
 
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return child("dense").getOutputShapes(in);
-        }
     }
 
     /** {@code RobertaSelfOutput} / {@code RobertaOutput}: dense, dropout, LayerNorm of the residual sum. */
-    static final class Output extends HfModule {
+    static final class Output extends InnerModule {
         private final float dropout;
 
         Output(RobertaConfig c, int inFeatures) {
@@ -276,19 +217,10 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             return call("LayerNorm", ps, h.add(residual), training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(apply(ps, in.get(0), in.get(1), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {in[1]};
-        }
     }
 
     /** {@code RobertaClassificationHead}: first token, dropout, dense, tanh, dropout, out_proj. */
-    static final class ClassificationHead extends HfModule {
+    static final class ClassificationHead extends InnerModule {
         private final RobertaConfig c;
 
         ClassificationHead(RobertaConfig c) {
@@ -304,14 +236,5 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             return call("out_proj", ps, x, training);
         }
 
-        @Override
-        protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(classify(ps, in.singletonOrThrow(), training));
-        }
-
-        @Override
-        public Shape[] getOutputShapes(Shape[] in) {
-            return new Shape[] {new Shape(in[0].get(0), c.numLabels())};
-        }
     }
 }

@@ -101,6 +101,33 @@ class TrainCommandTest {
         assertThat(adapter.resolve("adapter_config.json")).isNotEmptyFile();
         assertThat(adapter.resolve("adapter_model.safetensors")).isNotEmptyFile();
         assertThat(adapter.resolve("tokenizer.json")).isNotEmptyFile();
+        // the base checkpoint plus the adapter, without an export, scores the train run's restored model
+        Path evaluated = dir.resolve("adapter-eval");
+        Run eval = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
+                "--data", data.toString(), "--output", evaluated.toString());
+        assertThat(eval.exit()).as(eval.out() + eval.err()).isZero();
+        RunMetrics e = MetricsJson.readRun(evaluated);
+        assertThat(e.finalEval().confusion()).isDeepEqualTo(m.finalEval().confusion());
+        assertThat(e.finalEval().loss()).isCloseTo(m.finalEval().loss(), org.assertj.core.data.Offset.offset(1e-5));
+        Run plain = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--data", data.toString(),
+                "--output", dir.resolve("plain-eval").toString());
+        assertThat(MetricsJson.readRun(dir.resolve("plain-eval")).finalEval().loss()).as(plain.err())
+                .isNotCloseTo(e.finalEval().loss(), org.assertj.core.data.Offset.offset(1e-3));
+        Run predict = cli("predict", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
+                "--pairs", data.toString(), "--json");
+        assertThat(predict.exit()).as(predict.err()).isZero();
+        List<String> lines = predict.out().lines().filter(l -> l.startsWith("{")).toList();
+        List<String> evalLines = Files.readAllLines(evaluated.resolve(EvaluateCommand.PREDICTIONS));
+        assertThat(lines).hasSameSizeAs(evalLines);
+        for (int i = 0; i < lines.size(); i++) {
+            assertThat(MetricsJson.mapper().readTree(lines.get(i)).get("label").asText()).as("pair %d", i)
+                    .isEqualTo(MetricsJson.mapper().readTree(evalLines.get(i)).get("predicted").asText());
+        }
+        Run noAdapter = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--adapter",
+                dir.resolve("missing").toString(), "--data", data.toString(), "--output", evaluated.toString());
+        assertThat(noAdapter.exit()).isEqualTo(2);
+        assertThat(noAdapter.err()).contains("must hold adapter_config.json");
+
         Path bundle = dir.resolve("bundle");
         Run export = cli("export", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
                 "--out", bundle.toString(), "--sample", data.toString(), "--sample-size", "8", "--report",
