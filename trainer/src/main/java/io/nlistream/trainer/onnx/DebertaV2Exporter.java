@@ -5,6 +5,7 @@ import static io.nlistream.trainer.onnx.GraphBuilder.attrInts;
 
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.checkpoint.ModelConfig;
+import io.nlistream.trainer.model.RelativePositions;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
 import java.util.List;
