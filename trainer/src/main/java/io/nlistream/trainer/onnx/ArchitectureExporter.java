@@ -30,7 +30,8 @@ public interface ArchitectureExporter {
         String name = config.architecture().classifierWeight();
         if (!w.has(name)) {
             throw new IllegalArgumentException(w.source() + " has no classification head ('" + name + "'): it is a"
-                    + " base checkpoint; fine-tune it first (nli-trainer train) or export a checkpoint trained for NLI");
+                    + " base checkpoint; fine-tune it first (nli-trainer train) or export a checkpoint trained"
+                    + " for NLI");
         }
         Tensor head = w.get(name);
         if (head.dim(0) != config.labels().size()) {
