@@ -16,10 +16,18 @@ public final class EncoderFlops {
         double h = c.hiddenSize();
         double l = length;
         double perLayer = l * (8 * h * h + 4 * h * c.intermediateSize()) + 4 * l * l * h;
-        if (c instanceof DebertaV2Config d && d.relativeAttention()) {
-            int products = (d.c2p() ? 1 : 0) + (d.p2c() ? 1 : 0);
-            perLayer += products * 2 * l * 2.0 * d.relativeSpan() * h;
-        }
+        perLayer += switch (c.architecture()) {
+            case DEBERTA_V2 -> relative((DebertaV2Config) c, l, h);
+            case ROBERTA -> 0;
+        };
         return batch * c.numHiddenLayers() * perLayer;
+    }
+
+    private static double relative(DebertaV2Config d, double l, double h) {
+        if (!d.relativeAttention()) {
+            return 0;
+        }
+        int products = (d.c2p() ? 1 : 0) + (d.p2c() ? 1 : 0);
+        return products * 2 * l * 2.0 * d.relativeSpan() * h;
     }
 }

@@ -155,7 +155,7 @@ public final class BundleWriter {
             }
             String tokenizerConfig = Files.isRegularFile(partial.resolve("tokenizer_config.json")) ? "tokenizer_config.json" : null;
             BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, r.name(), r.version(),
-                    exporter.architecture().architecture(), baseModel(r), labels, r.maxLength(),
+                    exporter.config().architecture().manifestName(), baseModel(r), labels, r.maxLength(),
                     Truncation.LONGEST_FIRST.name().toLowerCase(Locale.ROOT), tokenizer.padId(),
                     new BundleManifest.Tokenizer(PairTokenizer.TOKENIZER_FILE, tokenizerConfig),
                     new BundleManifest.Onnx(List.of(ArchitectureExporter.INPUT_IDS, ArchitectureExporter.ATTENTION_MASK),

@@ -25,10 +25,10 @@ public final class PretrainedModels {
 
     /** The empty module tree for a config. */
     public static SequenceClassifier create(ModelConfig config) {
-        if (config instanceof DebertaV2Config d) {
-            return new DebertaV2ForSequenceClassification(d);
-        }
-        return new RobertaForSequenceClassification((RobertaConfig) config);
+        return switch (config.architecture()) {
+            case DEBERTA_V2 -> new DebertaV2ForSequenceClassification((DebertaV2Config) config);
+            case ROBERTA -> new RobertaForSequenceClassification((RobertaConfig) config);
+        };
     }
 
     /** Loads {@code dir} (config.json + weights) with the labels of its config. */
@@ -52,7 +52,7 @@ public final class PretrainedModels {
         Map<String, NDArray> weights = CheckpointWeights.read(dir, manager);
         StateDictMatcher.Match match;
         try {
-            match = StateDictMatcher.match(expected, weights, config.architecture(), headPrefixes(config),
+            match = StateDictMatcher.match(expected, weights, config.architecture(), config.architecture().headPrefixes(),
                     dir.toString());
         } catch (RuntimeException e) {
             weights.values().forEach(NDArray::close);
@@ -77,11 +77,6 @@ public final class PretrainedModels {
         Map<String, HfModule.ParamSpec> specs = model.parameterSpecs();
         model.namedParameters().forEach((name, p) -> p.setArray(initial(manager, specs.get(name), config)));
         return model;
-    }
-
-    /** Weights a base checkpoint does not have: the classification head (and DeBERTa's pooler). */
-    static List<String> headPrefixes(ModelConfig config) {
-        return config instanceof DebertaV2Config ? List.of("classifier.", "pooler.") : List.of("classifier.");
     }
 
     private static NDArray initial(NDManager manager, HfModule.ParamSpec spec, ModelConfig config) {

@@ -8,11 +8,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * DeBERTa's relative positions as gather indices into the relative embeddings, per sequence length, computed once with
- * tensor ops (float32, as transformers' {@code make_log_bucket_position} computes them) and cached: every layer and
- * every batch of the same length reuses them.
+ * DeBERTa-v2's relative positions, the one definition of the rule for the DJL model and the ONNX exporter:
+ * transformers' {@code make_log_bucket_position} in float32, shifted by the attention span and clamped into the
+ * 2·span relative embeddings, as disentangled attention indexes c2p (query − key) and p2c (key − query).
+ *
+ * <p>Two forms of the same rule: {@link #table} tabulates it by distance for the exporter (the graph only gathers),
+ * and an instance computes the (length, length) gather indices with tensor ops for the DJL model (on the model's
+ * device, cached per length: every layer and every batch of that length reuses them). RelativePositionsTest pins
+ * the two equal over every length 1–512.
  */
-final class RelativePositions implements AutoCloseable {
+public final class RelativePositions implements AutoCloseable {
     /**
      * Gather indices (length, length) for content→position and position→content, relative to {@code firstRow}: a
      * sequence shorter than the span only reaches rows {@code firstRow .. firstRow + rows - 1} of the 2·span relative
@@ -66,6 +71,37 @@ final class RelativePositions implements AutoCloseable {
         NDArray logPos = absPos.toType(DataType.FLOAT32, false).div(mid).log().div(logMax).mul(mid - 1).ceil().add(mid);
         NDArray bucket = NDArrays.where(absPos.lte(mid), rel.toType(DataType.FLOAT32, false), logPos.mul(sign));
         return bucket.toType(DataType.INT64, false);
+    }
+
+    /** transformers' bucket of distance {@code rel}: identity near 0, logarithmic beyond bucketSize/2. */
+    public static long bucket(long rel, int bucketSize, int maxPosition) {
+        if (bucketSize <= 0 || maxPosition <= 0) {
+            return rel;
+        }
+        int mid = bucketSize / 2;
+        long abs = (rel < mid && rel > -mid) ? mid - 1 : Math.abs(rel);
+        if (abs <= mid) {
+            return rel;
+        }
+        float ratio = (float) abs / (float) mid;
+        float num = (float) Math.log(ratio);
+        float den = (float) Math.log((float) ((maxPosition - 1) / (double) mid));
+        float logPos = (float) Math.ceil((num / den) * (float) (mid - 1)) + mid;
+        return (long) (logPos * Math.signum(rel));
+    }
+
+    /**
+     * Index into the c2p (sign +1) or p2c (sign −1) score columns for distances −(span−1)..(span−1), entry
+     * {@code d + span − 1}: clamp(sign·bucket(d) + attSpan, 0, 2·attSpan − 1).
+     */
+    public static long[] table(int span, int sign, int bucketSize, int maxPosition, int attSpan) {
+        long[] t = new long[2 * span - 1];
+        for (int i = 0; i < t.length; i++) {
+            long d = i - (span - 1);
+            long v = sign * bucket(d, bucketSize, maxPosition) + attSpan;
+            t[i] = Math.max(0, Math.min(2L * attSpan - 1, v));
+        }
+        return t;
     }
 
     @Override

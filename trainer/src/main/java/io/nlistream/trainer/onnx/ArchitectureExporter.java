@@ -14,9 +14,6 @@ public interface ArchitectureExporter {
     String LOGITS = "logits";
     String PROBABILITIES = "probabilities";
 
-    /** The manifest's architecture name: deberta-v2 or roberta. */
-    String architecture();
-
     ModelProto export(ModelConfig config, Weights weights, Precision precision);
 
     /** The shared signature: declares the inputs and returns nothing; exporters read the inputs by name. */
@@ -25,6 +22,27 @@ public interface ArchitectureExporter {
         g.input(ATTENTION_MASK, DataType.INT64, "batch", "sequence");
     }
 
+    /**
+     * The head's last linear ({@link io.nlistream.trainer.checkpoint.Architecture#classifierWeight}), one row per
+     * label of the config: refused by name when absent (a base checkpoint) or when its rows are not the labels.
+     */
+    static Tensor requireClassifier(ModelConfig config, Weights w) {
+        String name = config.architecture().classifierWeight();
+        if (!w.has(name)) {
+            throw new IllegalArgumentException(w.source() + " has no classification head ('" + name + "'): it is a"
+                    + " base checkpoint; fine-tune it first (nli-trainer train) or export a checkpoint trained"
+                    + " for NLI");
+        }
+        Tensor head = w.get(name);
+        if (head.dim(0) != config.labels().size()) {
+            throw new IllegalArgumentException(w.source() + ": the classification head '" + name + "' has "
+                    + head.dim(0) + " rows but config.json names " + config.labels().size() + " labels "
+                    + config.labels() + "; id2label must list one label per output of the head");
+        }
+        return head;
+    }
+
+    /** The graph's outputs, built here only: logits and their softmax as probabilities. */
     static void declareOutputs(Ops ops, String logits, int labels) {
         GraphBuilder g = ops.graph();
         g.output(logits, LOGITS, DataType.FLOAT, "batch", (long) labels);

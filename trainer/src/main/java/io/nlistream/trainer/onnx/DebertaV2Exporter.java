@@ -5,6 +5,7 @@ import static io.nlistream.trainer.onnx.GraphBuilder.attrInts;
 
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.checkpoint.ModelConfig;
+import io.nlistream.trainer.model.RelativePositions;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
 import java.util.List;
@@ -18,11 +19,6 @@ import java.util.List;
 public final class DebertaV2Exporter implements ArchitectureExporter {
     /** Distances the relative-position tables cover at least; longer inputs than max_position need this much. */
     private static final int MIN_SPAN = 512;
-
-    @Override
-    public String architecture() {
-        return "deberta-v2";
-    }
 
     @Override
     public ModelProto export(ModelConfig config, Weights w, Precision precision) {
@@ -96,18 +92,10 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String first = g.op("Gather", layerInput, g.scalar(0L), attr("axis", 1L)); // [B, H]
         String pooled = ops.activation(ops.linear(first, "pooler.dense", w.get("pooler.dense.weight"), w.get("pooler.dense.bias")),
                 c.poolerHiddenAct());
-        Tensor classifier = requireClassifier(w, "classifier.weight");
+        Tensor classifier = ArchitectureExporter.requireClassifier(config, w);
         String logits = ops.linear(pooled, "classifier", classifier, w.get("classifier.bias"));
         ArchitectureExporter.declareOutputs(ops, logits, classifier.dim(0));
         return g.model("1", "DebertaV2ForSequenceClassification exported by nli-stream (" + precision.id() + ")");
-    }
-
-    static Tensor requireClassifier(Weights w, String name) {
-        if (!w.has(name)) {
-            throw new IllegalArgumentException(w.source() + " has no classification head ('" + name + "'): it is a"
-                    + " base checkpoint; fine-tune it first (nli-trainer train) or export a checkpoint trained for NLI");
-        }
-        return w.get(name);
     }
 
     /** The per-model values every layer's disentangled attention reads. */

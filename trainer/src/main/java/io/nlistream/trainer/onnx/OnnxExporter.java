@@ -2,7 +2,6 @@ package io.nlistream.trainer.onnx;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.checkpoint.ModelConfig;
 import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.model.PretrainedModels;
@@ -36,7 +35,10 @@ public final class OnnxExporter implements AutoCloseable {
         this.config = config;
         this.model = model;
         this.weights = weights;
-        this.architecture = config instanceof DebertaV2Config ? new DebertaV2Exporter() : new RobertaExporter();
+        this.architecture = switch (config.architecture()) {
+            case DEBERTA_V2 -> new DebertaV2Exporter();
+            case ROBERTA -> new RobertaExporter();
+        };
         this.merge = merge;
     }
 

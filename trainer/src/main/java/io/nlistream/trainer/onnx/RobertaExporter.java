@@ -14,11 +14,6 @@ import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
  */
 public final class RobertaExporter implements ArchitectureExporter {
     @Override
-    public String architecture() {
-        return "roberta";
-    }
-
-    @Override
     public ModelProto export(ModelConfig config, Weights w, Precision precision) {
         RobertaConfig c = (RobertaConfig) config;
         GraphBuilder g = new GraphBuilder("roberta");
@@ -69,7 +64,7 @@ public final class RobertaExporter implements ArchitectureExporter {
         g.scope("head.");
         String first = g.op("Gather", x, g.scalar(0L), attr("axis", 1L));
         String dense = g.op("Tanh", ops.linear(first, "classifier.dense", w.get("classifier.dense.weight"), w.get("classifier.dense.bias")));
-        Tensor out = DebertaV2Exporter.requireClassifier(w, "classifier.out_proj.weight");
+        Tensor out = ArchitectureExporter.requireClassifier(config, w);
         String logits = ops.linear(dense, "classifier.out_proj", out, w.get("classifier.out_proj.bias"));
         ArchitectureExporter.declareOutputs(ops, logits, out.dim(0));
         return g.model("1", "RobertaForSequenceClassification exported by nli-stream (" + precision.id() + ")");

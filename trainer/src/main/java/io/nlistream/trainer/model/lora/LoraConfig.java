@@ -44,7 +44,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
 
     /** PEFT's defaults for sequence classification: the attention query and value projections. */
     public static List<String> defaultTargets(Architecture architecture) {
-        return architecture == Architecture.DEBERTA_V2 ? List.of("query_proj", "value_proj") : List.of("query", "value");
+        return architecture.defaultLoraTargets();
     }
 
     /** The factor applied to B·A where no pattern overrides r or alpha. */

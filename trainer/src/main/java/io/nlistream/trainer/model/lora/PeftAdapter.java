@@ -28,7 +28,7 @@ import java.util.Map;
 public final class PeftAdapter {
     public static final String CONFIG_FILE = "adapter_config.json";
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
-    /** PEFT's prefix of every saved key: the PeftModel wrapper ({@code base_model}) and its LoraModel ({@code model}). */
+    /** PEFT's prefix of every saved key: the PeftModel wrapper ({@code base_model}), its LoraModel ({@code model}). */
     public static final String PREFIX = "base_model.model.";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -8,11 +8,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** adapter_config.json as PEFT writes it: every option read, or refused by name (one parser for export and training). */
+/** adapter_config.json as PEFT writes it: every option read or refused by name (one parser: export and training). */
 class PeftConfigTest {
-    private static final String BASE = "{\"peft_type\": \"LORA\", \"task_type\": \"SEQ_CLS\", \"r\": 8, \"lora_alpha\": 16,"
-            + " \"target_modules\": [\"query_proj\", \"value_proj\"], \"bias\": \"none\", \"layers_to_transform\": null,"
-            + " \"use_dora\": false, \"megatron_config\": null, \"inference_mode\": true, ";
+    private static final String BASE = "{\"peft_type\": \"LORA\", \"task_type\": \"SEQ_CLS\", \"r\": 8,"
+            + " \"lora_alpha\": 16, \"target_modules\": [\"query_proj\", \"value_proj\"], \"bias\": \"none\","
+            + " \"layers_to_transform\": null, \"use_dora\": false, \"megatron_config\": null,"
+            + " \"inference_mode\": true, ";
 
     private static Path adapter(Path dir, String rest) throws Exception {
         Files.writeString(dir.resolve(PeftAdapter.CONFIG_FILE), BASE + rest + "}");
@@ -23,7 +24,8 @@ class PeftConfigTest {
     @Test
     void rankAndAlphaPatternsOverrideByModuleSuffix(@TempDir Path dir) throws Exception {
         LoraConfig c = PeftAdapter.readConfig(adapter(dir,
-                "\"rank_pattern\": {\"value_proj\": 4}, \"alpha_pattern\": {\"layer.1.attention.self.query_proj\": 32}"));
+                "\"rank_pattern\": {\"value_proj\": 4},"
+                        + " \"alpha_pattern\": {\"layer.1.attention.self.query_proj\": 32}"));
         String value = "deberta.encoder.layer.0.attention.self.value_proj";
         String query0 = "deberta.encoder.layer.0.attention.self.query_proj";
         String query1 = "deberta.encoder.layer.1.attention.self.query_proj";
