@@ -20,12 +20,17 @@ import jakarta.inject.Singleton;
 import java.util.Optional;
 import org.apache.kafka.streams.Topology;
 
-/** Assembles the service from configuration: the served model, metrics, the topology and the bundle watcher. */
+/**
+ * Assembles the service from configuration: the served model, metrics, the topology and the bundle watcher. A
+ * singleton, so the shutdown observer sees the watcher the startup observer started (a dependent bean would get a
+ * fresh instance per observer call and never close it).
+ */
+@Singleton
 public class StreamerBeans {
     /** Before Kafka Streams starts: the model is loaded, verified and warmed first, or the service does not start. */
     public static final int LOAD_MODEL_PRIORITY = 100;
 
-    private BundleWatcher watcher;
+    private volatile BundleWatcher watcher;
 
     @Produces
     @Singleton
@@ -64,6 +69,11 @@ public class StreamerBeans {
         if (config.bundle().watch()) {
             watcher = new BundleWatcher(models, config.bundle().path(), config.bundle().watchInterval());
         }
+    }
+
+    /** Whether the bundle watcher runs (false before start, when watching is off, and after shutdown). */
+    public boolean watching() {
+        return watcher != null && watcher.running();
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -1,5 +1,6 @@
 package io.nlistream.streamer.api;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.nlistream.schemas.Json;
@@ -20,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -35,6 +37,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
  */
 @Path("/pairs")
 public class PairsResource {
+    /** Longer than the channel's delivery.timeout.ms (application.properties), so Kafka's own error comes first. */
+    static final long ACK_TIMEOUT_SECONDS = 20;
     private final Emitter<byte[]> pairs;
 
     public PairsResource(@Channel("pairs-out") Emitter<byte[]> pairs) {
@@ -48,6 +52,10 @@ public class PairsResource {
         JsonNode root;
         try {
             root = Json.mapper().readTree(body);
+        } catch (StreamConstraintsException e) {
+            return done(Response.status(413).entity(Map.of("error", "the body exceeds the JSON limits ("
+                    + e.getOriginalMessage() + "); send at most " + Json.MAX_DOCUMENT_BYTES
+                    + " bytes per request, or fewer pairs at a time")));
         } catch (IOException e) {
             return done(Response.status(400).entity(Map.of("error", "the body is not valid JSON: " + e.getMessage())));
         }
@@ -96,7 +104,9 @@ public class PairsResource {
                     }));
         }
         List<String> ids = valid.stream().map(NliPair::id).toList();
+        // bounded even if the producer's own timeouts are not: a request never hangs on an unreachable broker
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                .orTimeout(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .thenApply(x -> Response.accepted(Map.of("published", ids.size(), "ids", ids)).build())
                 .exceptionally(e -> Response.status(503).entity(Map.of("error",
                         "Kafka did not acknowledge the pairs: " + e.getMessage() + "; retry later")).build());

@@ -55,6 +55,10 @@ public final class BundleWatcher implements AutoCloseable {
         }
     }
 
+    public boolean running() {
+        return !executor.isShutdown();
+    }
+
     @Override
     public void close() {
         executor.shutdownNow();

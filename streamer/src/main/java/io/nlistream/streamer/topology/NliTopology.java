@@ -53,7 +53,7 @@ public final class NliTopology {
         KStream<byte[], byte[]> raw = builder.stream(topics.pairs(), Consumed.with(bytes, bytes).withName("pairs"));
 
         Map<String, KStream<byte[], Intake>> intake = raw
-                .processValues(() -> new PairIntake(metrics), Named.as("parse-and-validate"))
+                .processValues(() -> new PairIntake(metrics, topics), Named.as("parse-and-validate"))
                 .split(Named.as("intake-"))
                 .branch((key, value) -> value instanceof Intake.Accepted, Branched.as("accepted"))
                 .defaultBranch(Branched.as("refused"));

@@ -16,6 +16,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -67,7 +68,7 @@ public final class PairParser {
             return new Intake.Refused(Reason.EMPTY_VALUE, "the value holds only whitespace; send an nli-pair JSON object", value);
         }
         if (!node.isObject()) {
-            return new Intake.Refused(Reason.NOT_AN_OBJECT, "the value is a JSON " + node.getNodeType().name().toLowerCase()
+            return new Intake.Refused(Reason.NOT_AN_OBJECT, "the value is a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT)
                     + "; an nli-pair is a JSON object with id, premise and hypothesis", value);
         }
         List<Violation> violations = SchemaValidator.get().validate(ContractSchema.NLI_PAIR, node);
