@@ -37,8 +37,11 @@ class ResumeAfterKillTest {
                 "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
                 TrainerCli.class.getName()));
         command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile())
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // MKL's conditional numerical reproducibility: STRICT makes sgemm's rounding independent of buffer alignment
+        // (libtorch's CPU BLAS is MKL), the other source of run-to-run differences besides the thread count.
+        builder.environment().put("MKL_CBWR", "AUTO,STRICT");
+        return builder.redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile()).start();
     }
 
     private String finish(Process p, String logName) throws Exception {
