@@ -13,6 +13,10 @@ import org.jboss.logging.Logger;
  * itself (too large, invalid) is logged with its source offset and skipped, so one record cannot stop the client.
  * Anything else (authorization, fencing, a broker that stays unreachable) stays fatal: it is not about one record, and
  * skipping it would lose every record after it.
+ *
+ * <p>Under {@code exactly_once_v2} a send error has already aborted the transaction, so skipping cannot save the task
+ * (the commit fails): there, sizing records before they are written is what keeps the client alive; this handler
+ * matters with {@code at_least_once}.
  */
 public final class RecordErrorHandler implements ProductionExceptionHandler {
     private static final Logger LOG = Logger.getLogger(RecordErrorHandler.class);
