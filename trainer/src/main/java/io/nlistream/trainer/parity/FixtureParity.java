@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Checks the model implementation against a reference fixture directory (config.json + model weights +
- * expected.safetensors, the format of shared/fixtures/README.md): runs the fixture's inputs in eval mode and measures
+ * expected.safetensors, the format of fixtures/README.md): runs the fixture's inputs in eval mode and measures
  * the max absolute difference of the logits and of every hidden state the fixture holds.
  */
 public final class FixtureParity {

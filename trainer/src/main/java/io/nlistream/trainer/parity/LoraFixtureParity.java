@@ -21,7 +21,7 @@ import java.util.Map;
 
 /**
  * Checks LoRA training against a PEFT step fixture ({@code base/}, {@code adapter/}, {@code expected.safetensors}, the
- * format of shared/fixtures/README.md): from the fixture's initial LoRA + head, the train-mode loss, every gradient
+ * format of fixtures/README.md): from the fixture's initial LoRA + head, the train-mode loss, every gradient
  * and the parameters after 1 and 5 AdamW steps (constant lr 2e-4, wd 0.01, transformers' grouping); then the eval
  * logits of the saved adapter, unmerged and merged into the base weights.
  */

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The acceptance: LoRA training equals PEFT step for step on both fixtures (shared/fixtures/README.md tolerances). */
+/** The acceptance: LoRA training equals PEFT step for step on both fixtures (fixtures/README.md tolerances). */
 class LoraFixtureParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"lora-deberta-tiny", "lora-camembert-tiny"})
