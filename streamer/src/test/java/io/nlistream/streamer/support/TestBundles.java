@@ -36,7 +36,7 @@ public final class TestBundles {
         Path shared = Path.of(System.getProperty("nli.shared.dir", "/work/shared"));
         if (!Files.isDirectory(shared)) {
             throw new IllegalStateException("the xnli tests need the shared reference data at " + shared
-                    + " (set -Dnli.shared.dir=...; run with -DexcludedGroups=xnli on a machine without it)");
+                    + " (set -Dnli.shared.dir=...; these tests run only with -Pxnli)");
         }
         return shared;
     }
