@@ -28,66 +28,73 @@ import org.junit.jupiter.api.Test;
  * HTTP endpoints the probes and scrapes use.
  */
 class StreamerConfigCrossCheckTest {
-  private static final Path PROPERTIES = RepoPaths.resolve("streamer/src/main/resources/application.properties");
-  private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]");
+    private static final Path PROPERTIES = RepoPaths.resolve("streamer/src/main/resources/application.properties");
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)[:}]");
 
-  private static Properties properties() throws IOException {
-    Properties properties = new Properties();
-    try (Reader reader = Files.newBufferedReader(PROPERTIES)) {
-      properties.load(reader);
+    private static Properties properties() throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(PROPERTIES)) {
+            properties.load(reader);
+        }
+        return properties;
     }
-    return properties;
-  }
 
-  /** Names Quarkus resolves from the environment: explicit ${ENV} references and each key's env-var form. */
-  static Set<String> environmentTheStreamerReads(Properties properties) {
-    Set<String> names = new HashSet<>();
-    for (String key : properties.stringPropertyNames()) {
-      if (!key.startsWith("%")) {
-        names.add(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
-      }
-      Matcher m = REFERENCE.matcher(properties.getProperty(key));
-      while (m.find()) {
-        names.add(m.group(1));
-      }
+    /** Names Quarkus resolves from the environment: explicit ${ENV} references and each key's env-var form. */
+    static Set<String> environmentTheStreamerReads(Properties properties) {
+        Set<String> names = new HashSet<>();
+        for (String key : properties.stringPropertyNames()) {
+            if (!key.startsWith("%")) {
+                names.add(key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
+            }
+            Matcher m = REFERENCE.matcher(properties.getProperty(key));
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
     }
-    return names;
-  }
 
-  @Test
-  void everyContractVariableReachesAStreamerProperty() throws IOException {
-    Set<String> read = environmentTheStreamerReads(properties());
+    @Test
+    void everyContractVariableReachesAStreamerProperty() throws IOException {
+        Set<String> read = environmentTheStreamerReads(properties());
 
-    assertThat(STREAMER_ENV).allSatisfy(name -> assertThat(read).as("streamer reads %s", name).contains(name));
-  }
-
-  @Test
-  void defaultsMatchWhatTheDeploymentsMount() throws IOException {
-    Properties properties = properties();
-
-    assertThat(properties.getProperty("quarkus.http.port", "8080")).isEqualTo(Integer.toString(HTTP_PORT));
-    assertThat(properties.getProperty("nli.bundle.path")).isEqualTo(BUNDLE_PATH);
-    assertThat(properties.getProperty("kafka-streams.state.dir")).contains("${KAFKA_STREAMS_STATE_DIR");
-  }
-
-  @Test
-  void nothingMovesTheHealthMetricsOrRootPaths() throws IOException {
-    Properties properties = properties();
-
-    assertThat(properties.stringPropertyNames()).noneMatch(key -> key.matches(
-        "(%[^.]+\\.)?quarkus\\.(http\\.(root-path|non-application-root-path|management.*)"
-            + "|smallrye-health\\..*path|micrometer\\.export\\.prometheus\\.path|management\\..*)"));
-  }
-
-  @Test
-  void everyDemoPairIsAValidContractEvent() throws IOException {
-    Path pairs = RepoPaths.resolve("streamer/src/main/resources/demo/pairs.jsonl");
-    List<String> lines = Files.readAllLines(pairs).stream().filter(l -> !l.isBlank()).toList();
-
-    assertThat(lines).as("demo pairs published by compose's demo-producer").isNotEmpty();
-    for (String line : lines) {
-      JsonNode event = Json.mapper().readTree(line);
-      assertThat(SchemaValidator.get().validate(ContractSchema.NLI_PAIR, event)).as(line).isEmpty();
+        assertThat(STREAMER_ENV)
+                .allSatisfy(
+                        name -> assertThat(read).as("streamer reads %s", name).contains(name));
     }
-  }
+
+    @Test
+    void defaultsMatchWhatTheDeploymentsMount() throws IOException {
+        Properties properties = properties();
+
+        assertThat(properties.getProperty("quarkus.http.port", "8080")).isEqualTo(Integer.toString(HTTP_PORT));
+        assertThat(properties.getProperty("nli.bundle.path")).isEqualTo(BUNDLE_PATH);
+        assertThat(properties.getProperty("kafka-streams.state.dir")).contains("${KAFKA_STREAMS_STATE_DIR");
+    }
+
+    @Test
+    void nothingMovesTheHealthMetricsOrRootPaths() throws IOException {
+        Properties properties = properties();
+
+        assertThat(properties.stringPropertyNames())
+                .noneMatch(
+                        key -> key.matches(
+                                "(%[^.]+\\.)?quarkus\\.(http\\.(root-path|non-application-root-path|management.*)"
+                                        + "|smallrye-health\\..*path|micrometer\\.export\\.prometheus\\.path|management\\..*)"));
+    }
+
+    @Test
+    void everyDemoPairIsAValidContractEvent() throws IOException {
+        Path pairs = RepoPaths.resolve("streamer/src/main/resources/demo/pairs.jsonl");
+        List<String> lines =
+                Files.readAllLines(pairs).stream().filter(l -> !l.isBlank()).toList();
+
+        assertThat(lines).as("demo pairs published by compose's demo-producer").isNotEmpty();
+        for (String line : lines) {
+            JsonNode event = Json.mapper().readTree(line);
+            assertThat(SchemaValidator.get().validate(ContractSchema.NLI_PAIR, event))
+                    .as(line)
+                    .isEmpty();
+        }
+    }
 }

@@ -28,8 +28,10 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, ParameterR
     }
 
     private static KafkaBroker broker(ExtensionContext context) {
-        return context.getRoot().getStore(NS)
-                .getOrComputeIfAbsent("broker", k -> new Holder(KafkaBrokers.start()), Holder.class).broker;
+        return context.getRoot()
+                .getStore(NS)
+                .getOrComputeIfAbsent("broker", k -> new Holder(KafkaBrokers.start()), Holder.class)
+                .broker;
     }
 
     /** Lets JUnit close the broker at the end of the run. */

@@ -14,12 +14,15 @@ public final class KafkaBrokers {
 
     public static KafkaBroker start() {
         String forced = System.getProperty(SELECT, System.getenv(SELECT));
-        String kind = forced == null || forced.isBlank() ? (dockerAvailable() ? "container" : "embedded")
+        String kind = forced == null || forced.isBlank()
+                ? (dockerAvailable() ? "container" : "embedded")
                 : forced.trim().toLowerCase(Locale.ROOT);
         return switch (kind) {
             case "container" -> new ContainerKafkaBroker();
             case "embedded" -> new EmbeddedKraftBroker();
-            default -> throw new IllegalArgumentException(SELECT + "=" + forced + " is not valid; use 'container' or 'embedded'");
+            default ->
+                throw new IllegalArgumentException(
+                        SELECT + "=" + forced + " is not valid; use 'container' or 'embedded'");
         };
     }
 

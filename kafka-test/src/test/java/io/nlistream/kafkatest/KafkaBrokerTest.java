@@ -32,7 +32,12 @@ class KafkaBrokerTest {
         try (Admin admin = admin(broker)) {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
             assertThat(admin.listTopics().names().get()).contains(topic);
-            assertThat(admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic).partitions()).hasSize(3);
+            assertThat(admin.describeTopics(Set.of(topic))
+                            .allTopicNames()
+                            .get()
+                            .get(topic)
+                            .partitions())
+                    .hasSize(3);
         }
         try (KafkaProducer<String, String> producer = producer(broker, Map.of())) {
             for (int i = 0; i < 10; i++) {
@@ -40,7 +45,8 @@ class KafkaBrokerTest {
             }
         }
         List<ConsumerRecord<String, String>> got = consume(broker, topic, "read_uncommitted", 10);
-        assertThat(got).extracting(ConsumerRecord::value)
+        assertThat(got)
+                .extracting(ConsumerRecord::value)
                 .containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
     }
 
@@ -63,10 +69,12 @@ class KafkaBrokerTest {
             producer.send(new ProducerRecord<>(topic, "c", "committed-2"));
             producer.commitTransaction();
         }
-        assertThat(consume(broker, topic, "read_committed", 2)).extracting(ConsumerRecord::value)
+        assertThat(consume(broker, topic, "read_committed", 2))
+                .extracting(ConsumerRecord::value)
                 .containsExactly("committed-1", "committed-2");
         // The aborted records are physically in the log: read_uncommitted sees all four.
-        assertThat(consume(broker, topic, "read_uncommitted", 4)).extracting(ConsumerRecord::value)
+        assertThat(consume(broker, topic, "read_uncommitted", 4))
+                .extracting(ConsumerRecord::value)
                 .containsExactly("aborted-1", "aborted-2", "committed-1", "committed-2");
     }
 
@@ -83,8 +91,8 @@ class KafkaBrokerTest {
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
-    private static List<ConsumerRecord<String, String>> consume(KafkaBroker broker, String topic, String isolation,
-            int expected) {
+    private static List<ConsumerRecord<String, String>> consume(
+            KafkaBroker broker, String topic, String isolation, int expected) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "g-" + UUID.randomUUID());

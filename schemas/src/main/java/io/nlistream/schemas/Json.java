@@ -16,6 +16,7 @@ public final class Json {
      * and documents over 2 MiB are refused by the parser itself, so a 20,000-deep array cannot exhaust the stack.
      */
     public static final int MAX_NESTING_DEPTH = 64;
+
     public static final int MAX_DOCUMENT_BYTES = 2 * 1024 * 1024;
 
     private static final ObjectMapper MAPPER = create();

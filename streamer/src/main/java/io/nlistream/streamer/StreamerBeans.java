@@ -41,8 +41,11 @@ public class StreamerBeans {
     @Produces
     @Singleton
     ActiveModel activeModel(StreamerConfig config, StreamerMetrics metrics) {
-        SessionSettings settings = new SessionSettings(ExecutionProvider.fromId(config.inference().provider()),
-                config.inference().intraOpThreads(), config.inference().interOpThreads(), config.inference().precision());
+        SessionSettings settings = new SessionSettings(
+                ExecutionProvider.fromId(config.inference().provider()),
+                config.inference().intraOpThreads(),
+                config.inference().interOpThreads(),
+                config.inference().precision());
         ActiveModel active = new ActiveModel(new BundleLoader(settings));
         active.onSwap(metrics::serving);
         active.onReload(metrics::reload);
@@ -59,15 +62,23 @@ public class StreamerBeans {
     Topology topology(StreamerConfig config, ActiveModel models, StreamerMetrics metrics) {
         StreamerConfig.Batch b = config.batch();
         return NliTopology.build(
-                new TopicNames(config.topics().pairs(), config.topics().classifications(), config.topics().dlq()),
+                new TopicNames(
+                        config.topics().pairs(),
+                        config.topics().classifications(),
+                        config.topics().dlq()),
                 new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens()),
-                models, metrics);
+                models,
+                metrics);
     }
 
-    void onStart(@Observes @Priority(LOAD_MODEL_PRIORITY) StartupEvent event, StreamerConfig config, ActiveModel models,
+    void onStart(
+            @Observes @Priority(LOAD_MODEL_PRIORITY) StartupEvent event,
+            StreamerConfig config,
+            ActiveModel models,
             StreamerMetrics metrics) {
         if (config.bundle().watch()) {
-            watcher = new BundleWatcher(models, config.bundle().path(), config.bundle().watchInterval());
+            watcher = new BundleWatcher(
+                    models, config.bundle().path(), config.bundle().watchInterval());
         }
     }
 

@@ -20,8 +20,10 @@ class BundleWatcherShutdownTest {
         assertThat(watcherThreadAlive()).as("the watcher runs after boot").isTrue();
         // what Quarkus fires at shutdown; the app is stopped right after this class anyway
         Arc.container().beanManager().getEvent().select(ShutdownEvent.class).fire(new ShutdownEvent());
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(watcherThreadAlive()).isFalse());
-        assertThat(Arc.container().instance(StreamerBeans.class).get().watching()).isFalse();
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(watcherThreadAlive()).isFalse());
+        assertThat(Arc.container().instance(StreamerBeans.class).get().watching())
+                .isFalse();
     }
 
     private static boolean watcherThreadAlive() {

@@ -31,12 +31,13 @@ public final class PadToken {
             Path p = dir.resolve(configFile);
             if (Files.isRegularFile(p)) {
                 JsonNode pad = read(p).path("pad_token");
-                String content = pad.isTextual() ? pad.asText() : pad.path("content").asText(null);
+                String content =
+                        pad.isTextual() ? pad.asText() : pad.path("content").asText(null);
                 if (content != null) {
                     Integer id = idOf(tokenizer, content);
                     if (id == null) {
-                        throw new IllegalArgumentException(p + " names pad_token '" + content
-                                + "' but " + tokenizerJson.getFileName() + " has no such token");
+                        throw new IllegalArgumentException(p + " names pad_token '" + content + "' but "
+                                + tokenizerJson.getFileName() + " has no such token");
                     }
                     return id;
                 }

@@ -50,7 +50,8 @@ public final class PairTokenizer implements AutoCloseable {
                     + " transformers, or use the model's Hugging Face repository, which ships it");
         }
         if (maxLength < 4) {
-            throw new IllegalArgumentException("max length " + maxLength + " is too small for a pair with special tokens");
+            throw new IllegalArgumentException(
+                    "max length " + maxLength + " is too small for a pair with special tokens");
         }
         int padId = padIdOverride != null ? padIdOverride : PadToken.resolve(home, file);
         // Truncation is ours (see PairTruncation): the native tokenizer encodes whole pairs with their special tokens.
@@ -136,6 +137,7 @@ public final class PairTokenizer implements AutoCloseable {
     }
 
     private EncodedPair toPair(Encoding e) {
-        return PairTruncation.apply(e.getIds(), e.getTypeIds(), e.getSequenceIds(), e.getWordIds(), maxLength, truncation);
+        return PairTruncation.apply(
+                e.getIds(), e.getTypeIds(), e.getSequenceIds(), e.getWordIds(), maxLength, truncation);
     }
 }

@@ -19,8 +19,8 @@ final class PairTruncation {
      * @param sequenceIds per token: 0 premise, 1 hypothesis, -1 (or anything else) special token
      * @param wordIds per token: the pre-tokenized word index within its sequence, -1 for special tokens
      */
-    static EncodedPair apply(long[] ids, long[] typeIds, long[] sequenceIds, long[] wordIds, int maxLength,
-            Truncation strategy) {
+    static EncodedPair apply(
+            long[] ids, long[] typeIds, long[] sequenceIds, long[] wordIds, int maxLength, Truncation strategy) {
         if (ids.length <= maxLength) {
             return new EncodedPair(ids, typeIds, false);
         }
@@ -29,8 +29,8 @@ final class PairTruncation {
         int specials = ids.length - n1 - n2;
         int budget = maxLength - specials;
         if (budget < 0) {
-            throw new IllegalArgumentException("max length " + maxLength + " leaves no room for the " + specials
-                    + " special tokens of a pair");
+            throw new IllegalArgumentException(
+                    "max length " + maxLength + " leaves no room for the " + specials + " special tokens of a pair");
         }
         int keep1;
         int keep2;
@@ -44,8 +44,10 @@ final class PairTruncation {
                 keep2 = requireRoom(budget - n1, "hypothesis", "only_second");
             }
             default -> {
-                int[] split = longestFirst(capped(sequenceIds, wordIds, 0, n1, maxLength),
-                        capped(sequenceIds, wordIds, 1, n2, maxLength), budget);
+                int[] split = longestFirst(
+                        capped(sequenceIds, wordIds, 0, n1, maxLength),
+                        capped(sequenceIds, wordIds, 1, n2, maxLength),
+                        budget);
                 keep1 = Math.min(n1, split[0]);
                 keep2 = Math.min(n2, split[1]);
             }

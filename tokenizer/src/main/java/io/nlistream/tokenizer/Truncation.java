@@ -19,7 +19,7 @@ public enum Truncation {
                 return t;
             }
         }
-        throw new IllegalArgumentException("unknown truncation strategy '" + id
-                + "'; use longest_first, only_first or only_second");
+        throw new IllegalArgumentException(
+                "unknown truncation strategy '" + id + "'; use longest_first, only_first or only_second");
     }
 }

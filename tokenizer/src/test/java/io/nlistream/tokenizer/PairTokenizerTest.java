@@ -22,13 +22,18 @@ class PairTokenizerTest {
     @ParameterizedTest
     @ValueSource(strings = {"tokenizer-deberta", "tokenizer-camembert"})
     void matchesReferenceEncodings(String fixture) throws Exception {
-        JsonNode cases = new ObjectMapper().readTree(FIXTURES.resolve(fixture).resolve("expected_encodings.json").toFile())
+        JsonNode cases = new ObjectMapper()
+                .readTree(FIXTURES.resolve(fixture)
+                        .resolve("expected_encodings.json")
+                        .toFile())
                 .get("cases");
         assertThat(cases.size()).isGreaterThanOrEqualTo(10);
         for (JsonNode c : cases) {
-            int maxLength = c.get("max_length").isNull() ? 512 : c.get("max_length").asInt();
+            int maxLength =
+                    c.get("max_length").isNull() ? 512 : c.get("max_length").asInt();
             try (PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve(fixture), maxLength)) {
-                EncodedPair e = tok.encode(c.get("premise").asText(), c.get("hypothesis").asText());
+                EncodedPair e = tok.encode(
+                        c.get("premise").asText(), c.get("hypothesis").asText());
                 String what = fixture + " max_length=" + c.get("max_length") + " premise=" + c.get("premise");
                 assertThat(e.inputIds()).as(what).containsExactly(longs(c.get("ids")));
                 assertThat(e.typeIds()).as(what).containsExactly(longs(c.get("type_ids")));
@@ -44,8 +49,10 @@ class PairTokenizerTest {
 
     @Test
     void batchEncodingEqualsOneByOne() throws Exception {
-        JsonNode cases = new ObjectMapper().readTree(
-                FIXTURES.resolve("tokenizer-deberta/expected_encodings.json").toFile()).get("cases");
+        JsonNode cases = new ObjectMapper()
+                .readTree(FIXTURES.resolve("tokenizer-deberta/expected_encodings.json")
+                        .toFile())
+                .get("cases");
         List<String> premises = new ArrayList<>();
         List<String> hypotheses = new ArrayList<>();
         cases.forEach(c -> {
@@ -55,7 +62,9 @@ class PairTokenizerTest {
         try (PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve("tokenizer-deberta"), 24)) {
             List<EncodedPair> batch = tok.encodeAll(premises, hypotheses);
             for (int i = 0; i < premises.size(); i++) {
-                assertThat(batch.get(i).inputIds()).isEqualTo(tok.encode(premises.get(i), hypotheses.get(i)).inputIds());
+                assertThat(batch.get(i).inputIds())
+                        .isEqualTo(
+                                tok.encode(premises.get(i), hypotheses.get(i)).inputIds());
             }
             assertThat(batch).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(24));
         }
@@ -94,15 +103,21 @@ class PairTokenizerTest {
 
     @Test
     void longPairsAreTruncatedLongestFirstAndFlagged() {
-        String longPremise = IntStream.range(0, 400).mapToObj(i -> "mot" + i).reduce((x, y) -> x + " " + y).orElseThrow();
+        String longPremise = IntStream.range(0, 400)
+                .mapToObj(i -> "mot" + i)
+                .reduce((x, y) -> x + " " + y)
+                .orElseThrow();
         try (PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve("camemberta-vocab-tiny"), 64)) {
             EncodedPair e = tok.encode(longPremise, "Une hypothèse courte.");
             assertThat(e.length()).isEqualTo(64);
             assertThat(e.truncated()).isTrue();
             // longest_first trims the long premise and keeps the short hypothesis whole.
             EncodedPair hyp = tok.encode("x", "Une hypothèse courte.");
-            int hypTokens = (int) IntStream.range(0, hyp.length()).filter(i -> hyp.typeIds()[i] == 1).count();
-            assertThat(IntStream.range(0, 64).filter(i -> e.typeIds()[i] == 1).count()).isEqualTo(hypTokens);
+            int hypTokens = (int) IntStream.range(0, hyp.length())
+                    .filter(i -> hyp.typeIds()[i] == 1)
+                    .count();
+            assertThat(IntStream.range(0, 64).filter(i -> e.typeIds()[i] == 1).count())
+                    .isEqualTo(hypTokens);
             assertThat(tok.encode("Court.", "Court.").truncated()).isFalse();
         }
     }
@@ -118,8 +133,7 @@ class PairTokenizerTest {
     void unknownPadTokenIsReported(@TempDir Path dir) throws Exception {
         Files.copy(FIXTURES.resolve("tokenizer-deberta/tokenizer.json"), dir.resolve("tokenizer.json"));
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"pad_token\": \"<nope>\"}");
-        assertThatThrownBy(() -> PairTokenizer.load(dir, 128))
-                .hasMessageContaining("names pad_token '<nope>'");
+        assertThatThrownBy(() -> PairTokenizer.load(dir, 128)).hasMessageContaining("names pad_token '<nope>'");
     }
 
     @Test
@@ -139,7 +153,8 @@ class PairTokenizerTest {
 
     private static int fullLength(String fixture, JsonNode c) {
         try (PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve(fixture), 4096)) {
-            return tok.encode(c.get("premise").asText(), c.get("hypothesis").asText()).length();
+            return tok.encode(c.get("premise").asText(), c.get("hypothesis").asText())
+                    .length();
         }
     }
 

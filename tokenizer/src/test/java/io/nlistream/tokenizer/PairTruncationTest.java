@@ -67,8 +67,11 @@ class PairTruncationTest {
         EncodedPair e = PairTruncation.apply(ids, new long[ids.length], seq, words, 24, Truncation.LONGEST_FIRST);
         assertThat(e.length()).isEqualTo(24);
         assertThat(e.truncated()).isTrue();
-        long premiseKept = java.util.Arrays.stream(e.inputIds()).filter(id -> id >= 100 && id < 200).count();
-        long hypothesisKept = java.util.Arrays.stream(e.inputIds()).filter(id -> id >= 200).count();
+        long premiseKept = java.util.Arrays.stream(e.inputIds())
+                .filter(id -> id >= 100 && id < 200)
+                .count();
+        long hypothesisKept =
+                java.util.Arrays.stream(e.inputIds()).filter(id -> id >= 200).count();
         assertThat(premiseKept).isEqualTo(10);
         assertThat(hypothesisKept).isEqualTo(11);
     }

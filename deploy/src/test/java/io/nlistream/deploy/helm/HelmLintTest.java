@@ -8,11 +8,13 @@ import org.junit.jupiter.api.Test;
 
 class HelmLintTest {
 
-  @Test
-  void chartPassesStrictLintWithDefaultValues() {
-    LintResult result = new Helm(HelmChart.CHART).lint().strict().call();
+    @Test
+    void chartPassesStrictLintWithDefaultValues() {
+        LintResult result = new Helm(HelmChart.CHART).lint().strict().call();
 
-    assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
-    assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
-  }
+        assertThat(result.isFailed())
+                .as("helm lint --strict: %s", result.getMessages())
+                .isFalse();
+        assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+    }
 }

@@ -31,11 +31,39 @@ public record BundleManifest(
     public static final int FORMAT_VERSION = 1;
 
     /** A manifest without calibration (T = 1), as bundles were before the field existed. */
-    public BundleManifest(int formatVersion, String name, String version, String architecture, String baseModel,
-            List<String> labels, int maxLength, String truncation, int padId, Tokenizer tokenizer, Onnx onnx,
-            ObjectNode training, ObjectNode metrics, Map<String, String> files, Instant createdAt) {
-        this(formatVersion, name, version, architecture, baseModel, labels, maxLength, truncation, padId, tokenizer,
-                onnx, training, metrics, files, createdAt, null);
+    public BundleManifest(
+            int formatVersion,
+            String name,
+            String version,
+            String architecture,
+            String baseModel,
+            List<String> labels,
+            int maxLength,
+            String truncation,
+            int padId,
+            Tokenizer tokenizer,
+            Onnx onnx,
+            ObjectNode training,
+            ObjectNode metrics,
+            Map<String, String> files,
+            Instant createdAt) {
+        this(
+                formatVersion,
+                name,
+                version,
+                architecture,
+                baseModel,
+                labels,
+                maxLength,
+                truncation,
+                padId,
+                tokenizer,
+                onnx,
+                training,
+                metrics,
+                files,
+                createdAt,
+                null);
     }
 
     /**
@@ -43,7 +71,12 @@ public record BundleManifest(
      * what it was fitted on and the calibration metrics before (T = 1) and after.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Calibration(String method, double temperature, String fittedOn, Long examples, CalibrationMetrics before,
+    public record Calibration(
+            String method,
+            double temperature,
+            String fittedOn,
+            Long examples,
+            CalibrationMetrics before,
             CalibrationMetrics after) {}
 
     /** Expected calibration error (15 equal-width bins), NLL, Brier score and accuracy on the calibration data. */
@@ -76,6 +109,8 @@ public record BundleManifest(
 
     /** The ONNX variant of the given precision (fp32, fp16, int8), if the bundle has one. */
     public Optional<Variant> variant(String precision) {
-        return onnx.variants().stream().filter(v -> v.precision().equals(precision)).findFirst();
+        return onnx.variants().stream()
+                .filter(v -> v.precision().equals(precision))
+                .findFirst();
     }
 }

@@ -41,7 +41,8 @@ public final class BundleVerifier {
         List<Violation> violations = SchemaValidator.get().validate(ContractSchema.NLI_BUNDLE, node);
         if (!violations.isEmpty()) {
             throw new BundleException(manifestFile + " does not match nli-bundle.schema.json: "
-                    + String.join("; ", violations.stream().map(Violation::message).toList()));
+                    + String.join(
+                            "; ", violations.stream().map(Violation::message).toList()));
         }
         BundleManifest manifest;
         try {
@@ -53,7 +54,9 @@ public final class BundleVerifier {
         if (!new HashSet<>(manifest.labels()).equals(new HashSet<>(Labels.CONTRACT))) {
             problems.add("labels " + manifest.labels() + " are not the contract's " + Labels.CONTRACT);
         }
-        long fp32 = manifest.onnx().variants().stream().filter(v -> v.precision().equals("fp32")).count();
+        long fp32 = manifest.onnx().variants().stream()
+                .filter(v -> v.precision().equals("fp32"))
+                .count();
         if (fp32 != 1) {
             problems.add("the bundle must have exactly one fp32 ONNX variant, it has " + fp32);
         }
@@ -61,7 +64,9 @@ public final class BundleVerifier {
         if (manifest.tokenizer().config() != null) {
             requireListed(manifest, manifest.tokenizer().config(), "tokenizer config", problems);
         }
-        manifest.onnx().variants().forEach(v -> requireListed(manifest, v.file(), v.precision() + " ONNX file", problems));
+        manifest.onnx()
+                .variants()
+                .forEach(v -> requireListed(manifest, v.file(), v.precision() + " ONNX file", problems));
         Path root = bundleDir.toAbsolutePath().normalize();
         for (Map.Entry<String, String> e : manifest.files().entrySet()) {
             Path file = root.resolve(e.getKey()).normalize();

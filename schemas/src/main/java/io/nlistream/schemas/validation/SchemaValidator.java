@@ -42,8 +42,8 @@ public final class SchemaValidator {
             meta.keyword(new NonValidationKeyword(keyword));
         }
         JsonMetaSchema metaSchema = meta.build();
-        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
-                b -> b.metaSchema(metaSchema));
+        JsonSchemaFactory factory =
+                JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012, b -> b.metaSchema(metaSchema));
         SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
                 .pathType(PathType.JSON_PATH)
                 .formatAssertionsEnabled(true)
@@ -112,7 +112,8 @@ public final class SchemaValidator {
     }
 
     /** Walks the schema's properties alongside the document and enforces the x- annotations found on the way. */
-    private static void checkAnnotations(JsonNode root, JsonNode schema, JsonNode doc, String path, List<Violation> out) {
+    private static void checkAnnotations(
+            JsonNode root, JsonNode schema, JsonNode doc, String path, List<Violation> out) {
         if (schema == null || doc == null) {
             return;
         }
@@ -121,14 +122,17 @@ public final class SchemaValidator {
         }
         String name = path.isEmpty() ? "document" : path;
         if (schema.has("x-maxDepth") && depth(doc) > schema.get("x-maxDepth").asInt()) {
-            out.add(new Violation(path, name + " is nested " + depth(doc) + " levels deep; at most "
-                    + schema.get("x-maxDepth").asInt() + " are allowed"));
+            out.add(new Violation(
+                    path,
+                    name + " is nested " + depth(doc) + " levels deep; at most "
+                            + schema.get("x-maxDepth").asInt() + " are allowed"));
         }
         if (schema.has("x-maxSerializedBytes")) {
             int size = serializedBytes(doc);
             int max = schema.get("x-maxSerializedBytes").asInt();
             if (size > max) {
-                out.add(new Violation(path, name + " is " + size + " bytes serialized; at most " + max + " are allowed"));
+                out.add(new Violation(
+                        path, name + " is " + size + " bytes serialized; at most " + max + " are allowed"));
             }
         }
         if (schema.has("x-sumTo") && doc.isObject()) {
@@ -144,8 +148,13 @@ public final class SchemaValidator {
         }
         JsonNode props = schema.get("properties");
         if (props != null && doc.isObject()) {
-            props.fields().forEachRemaining(e -> checkAnnotations(root, e.getValue(), doc.get(e.getKey()),
-                    path.isEmpty() ? e.getKey() : path + "." + e.getKey(), out));
+            props.fields()
+                    .forEachRemaining(e -> checkAnnotations(
+                            root,
+                            e.getValue(),
+                            doc.get(e.getKey()),
+                            path.isEmpty() ? e.getKey() : path + "." + e.getKey(),
+                            out));
         }
     }
 
@@ -166,8 +175,10 @@ public final class SchemaValidator {
             out.add(new Violation("label", "label is '" + label + "' but the most probable label is '" + best + "'"));
         }
         if (Math.abs(doc.get("confidence").asDouble() - labelP) > 1e-6) {
-            out.add(new Violation("confidence", "confidence " + doc.get("confidence").asDouble()
-                    + " is not the probability of label '" + label + "' (" + labelP + ")"));
+            out.add(new Violation(
+                    "confidence",
+                    "confidence " + doc.get("confidence").asDouble() + " is not the probability of label '" + label
+                            + "' (" + labelP + ")"));
         }
     }
 

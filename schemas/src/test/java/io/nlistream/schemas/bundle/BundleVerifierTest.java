@@ -26,11 +26,27 @@ class BundleVerifierTest {
         Map<String, String> files = new TreeMap<>();
         files.put("model.onnx", Sha256.ofFile(dir.resolve("model.onnx")));
         files.put("tokenizer.json", Sha256.ofFile(dir.resolve("tokenizer.json")));
-        BundleManifest m = new BundleManifest(1, "camemberta-xnli", "1.0.0", "deberta-v2", "almanach/camemberta-base",
-                labels, 128, "longest_first", 32002, new BundleManifest.Tokenizer("tokenizer.json", null),
-                new BundleManifest.Onnx(List.of("input_ids", "attention_mask"), List.of("logits", "probabilities"), 20, 10,
+        BundleManifest m = new BundleManifest(
+                1,
+                "camemberta-xnli",
+                "1.0.0",
+                "deberta-v2",
+                "almanach/camemberta-base",
+                labels,
+                128,
+                "longest_first",
+                32002,
+                new BundleManifest.Tokenizer("tokenizer.json", null),
+                new BundleManifest.Onnx(
+                        List.of("input_ids", "attention_mask"),
+                        List.of("logits", "probabilities"),
+                        20,
+                        10,
                         List.of(new BundleManifest.Variant("model.onnx", "fp32", 3e-6, null, null, 64))),
-                null, null, files, Instant.parse("2026-11-26T12:00:00Z"));
+                null,
+                null,
+                files,
+                Instant.parse("2026-11-26T12:00:00Z"));
         Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), m);
         return m;
     }
@@ -57,18 +73,37 @@ class BundleVerifierTest {
     @Test
     void calibratedBundleRoundTripsAndValidates() throws Exception {
         BundleManifest plain = writeBundle(Labels.CONTRACT);
-        BundleManifest.Calibration c = new BundleManifest.Calibration(BundleManifest.TEMPERATURE_SCALING, 1.7,
-                "xnli-fr-validation.tsv", 2490L, new BundleManifest.CalibrationMetrics(0.08, 0.61, 0.33, 0.87),
+        BundleManifest.Calibration c = new BundleManifest.Calibration(
+                BundleManifest.TEMPERATURE_SCALING,
+                1.7,
+                "xnli-fr-validation.tsv",
+                2490L,
+                new BundleManifest.CalibrationMetrics(0.08, 0.61, 0.33, 0.87),
                 new BundleManifest.CalibrationMetrics(0.02, 0.45, 0.30, 0.87));
-        BundleManifest calibrated = new BundleManifest(plain.formatVersion(), plain.name(), plain.version(),
-                plain.architecture(), plain.baseModel(), plain.labels(), plain.maxLength(), plain.truncation(),
-                plain.padId(), plain.tokenizer(), plain.onnx(), null, null, plain.files(), plain.createdAt(), c);
+        BundleManifest calibrated = new BundleManifest(
+                plain.formatVersion(),
+                plain.name(),
+                plain.version(),
+                plain.architecture(),
+                plain.baseModel(),
+                plain.labels(),
+                plain.maxLength(),
+                plain.truncation(),
+                plain.padId(),
+                plain.tokenizer(),
+                plain.onnx(),
+                null,
+                null,
+                plain.files(),
+                plain.createdAt(),
+                c);
         Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), calibrated);
         BundleManifest read = BundleVerifier.verify(dir);
         assertThat(read).isEqualTo(calibrated);
         assertThat(read.temperature()).isEqualTo(1.7);
 
-        ObjectNode node = (ObjectNode) Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
+        ObjectNode node = (ObjectNode)
+                Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
         ((ObjectNode) node.get("calibration")).put("temperature", -1);
         Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), node);
         assertThatThrownBy(() -> BundleVerifier.verify(dir)).hasMessageContaining("calibration");
@@ -95,7 +130,8 @@ class BundleVerifierTest {
     @Test
     void manifestThatBreaksTheSchemaIsRefused() throws Exception {
         writeBundle(Labels.CONTRACT);
-        ObjectNode node = (ObjectNode) Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
+        ObjectNode node = (ObjectNode)
+                Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
         node.put("architecture", "gpt2");
         node.remove("padId");
         Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), node);
@@ -114,7 +150,8 @@ class BundleVerifierTest {
     @Test
     void unlistedVariantAndPathEscapeAreRefused() throws Exception {
         writeBundle(Labels.CONTRACT);
-        ObjectNode node = (ObjectNode) Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
+        ObjectNode node = (ObjectNode)
+                Json.mapper().readTree(dir.resolve(BundleManifest.FILE_NAME).toFile());
         ((ObjectNode) node.get("files")).remove("model.onnx");
         ((ObjectNode) node.get("files")).put("../etc/passwd", "0".repeat(64));
         Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), node);
@@ -126,7 +163,6 @@ class BundleVerifierTest {
         assertThatThrownBy(() -> BundleVerifier.verify(dir))
                 .hasMessageContaining("has no nli-bundle.json")
                 .hasMessageContaining("nli-trainer export");
-        assertThatThrownBy(() -> BundleVerifier.verify(dir.resolve("nope")))
-                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> BundleVerifier.verify(dir.resolve("nope"))).hasMessageContaining("does not exist");
     }
 }

@@ -20,9 +20,18 @@ class NliClassificationSchemaTest {
         p.put("entailment", pe);
         p.put("neutral", pn);
         p.put("contradiction", pc);
-        return new NliClassification("pair-1", label, confidence, p,
-                new ModelRef("camemberta-xnli", "1.0.0", "a".repeat(64)), false, 37, 1.5, 12.25,
-                Instant.parse("2026-11-26T12:00:00Z"), Json.mapper().createObjectNode().put("k", "v"));
+        return new NliClassification(
+                "pair-1",
+                label,
+                confidence,
+                p,
+                new ModelRef("camemberta-xnli", "1.0.0", "a".repeat(64)),
+                false,
+                37,
+                1.5,
+                12.25,
+                Instant.parse("2026-11-26T12:00:00Z"),
+                Json.mapper().createObjectNode().put("k", "v"));
     }
 
     private ObjectNode tree(NliClassification c) {
@@ -42,9 +51,17 @@ class NliClassificationSchemaTest {
     void calibratedModelRefIsValidAndAnUncalibratedOneHasNoCalibrationField() throws Exception {
         NliClassification plain = sample(0.7, 0.2, 0.1, "entailment", 0.7);
         assertThat(tree(plain).get("model").has("calibration")).isFalse();
-        NliClassification c = new NliClassification(plain.id(), plain.label(), plain.confidence(),
-                plain.probabilities(), new ModelRef("camemberta-xnli", "1.0.0", "a".repeat(64),
-                        new ModelRef.Calibration("temperature", 1.7)), false, 37, 1.5, 12.25, plain.classifiedAt(),
+        NliClassification c = new NliClassification(
+                plain.id(),
+                plain.label(),
+                plain.confidence(),
+                plain.probabilities(),
+                new ModelRef("camemberta-xnli", "1.0.0", "a".repeat(64), new ModelRef.Calibration("temperature", 1.7)),
+                false,
+                37,
+                1.5,
+                12.25,
+                plain.classifiedAt(),
                 plain.metadata());
         ObjectNode node = tree(c);
         assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, node)).isEmpty();
@@ -58,7 +75,8 @@ class NliClassificationSchemaTest {
     void unknownLabelIsRefused() {
         ObjectNode n = tree(sample(0.7, 0.2, 0.1, "entailment", 0.7));
         n.put("label", "maybe");
-        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n))
+                .singleElement()
                 .satisfies(v -> {
                     assertThat(v.field()).isEqualTo("label");
                     assertThat(v.message()).contains("enum");
@@ -68,7 +86,8 @@ class NliClassificationSchemaTest {
     @Test
     void probabilitiesMustSumToOne() {
         ObjectNode n = tree(sample(0.7, 0.2, 0.1 + 2e-6, "entailment", 0.7));
-        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n))
+                .singleElement()
                 .satisfies(v -> {
                     assertThat(v.field()).isEqualTo("probabilities");
                     assertThat(v.message()).startsWith("probabilities sum to").contains("within 1.0E-6");
@@ -90,11 +109,14 @@ class NliClassificationSchemaTest {
 
     @Test
     void labelMustBeTheArgmaxAndConfidenceItsProbability() {
-        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, tree(sample(0.2, 0.7, 0.1, "entailment", 0.2))))
+        assertThat(validator.validate(
+                        ContractSchema.NLI_CLASSIFICATION, tree(sample(0.2, 0.7, 0.1, "entailment", 0.2))))
                 .extracting(Violation::message)
                 .containsExactly("label is 'entailment' but the most probable label is 'neutral'");
-        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, tree(sample(0.7, 0.2, 0.1, "entailment", 0.9))))
-                .singleElement().satisfies(v -> assertThat(v.field()).isEqualTo("confidence"));
+        assertThat(validator.validate(
+                        ContractSchema.NLI_CLASSIFICATION, tree(sample(0.7, 0.2, 0.1, "entailment", 0.9))))
+                .singleElement()
+                .satisfies(v -> assertThat(v.field()).isEqualTo("confidence"));
     }
 
     @Test
@@ -103,14 +125,16 @@ class NliClassificationSchemaTest {
         ((ObjectNode) n.get("model")).put("sha256", "XYZ");
         n.put("queueMs", -1);
         assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n))
-                .extracting(Violation::field).containsExactly("model.sha256", "queueMs");
+                .extracting(Violation::field)
+                .containsExactly("model.sha256", "queueMs");
     }
 
     @Test
     void classifiedAtMustBeADateTime() {
         ObjectNode n = tree(sample(0.7, 0.2, 0.1, "entailment", 0.7));
         n.put("classifiedAt", "yesterday");
-        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_CLASSIFICATION, n))
+                .singleElement()
                 .satisfies(v -> assertThat(v.field()).isEqualTo("classifiedAt"));
     }
 }

@@ -15,8 +15,16 @@ class NliDeadLetterSchemaTest {
 
     private static DeadLetter sample() {
         String value = Base64.getEncoder().encodeToString("{not json".getBytes());
-        return new DeadLetter(DeadLetter.Reason.MALFORMED_JSON, "Unexpected end-of-input at line 1", "JsonEOFException",
-                "nli.pairs", 2, 1234L, null, value, Map.of("traceparent", Base64.getEncoder().encodeToString("00-ab".getBytes())),
+        return new DeadLetter(
+                DeadLetter.Reason.MALFORMED_JSON,
+                "Unexpected end-of-input at line 1",
+                "JsonEOFException",
+                "nli.pairs",
+                2,
+                1234L,
+                null,
+                value,
+                Map.of("traceparent", Base64.getEncoder().encodeToString("00-ab".getBytes())),
                 Instant.parse("2026-11-26T12:00:00Z"));
     }
 
@@ -33,7 +41,9 @@ class NliDeadLetterSchemaTest {
         for (DeadLetter.Reason r : DeadLetter.Reason.values()) {
             ObjectNode node = Json.mapper().valueToTree(sample());
             node.put("reason", r.code());
-            assertThat(validator.validate(ContractSchema.NLI_DEAD_LETTER, node)).as(r.code()).isEmpty();
+            assertThat(validator.validate(ContractSchema.NLI_DEAD_LETTER, node))
+                    .as(r.code())
+                    .isEmpty();
             assertThat(DeadLetter.Reason.fromCode(r.code())).isEqualTo(r);
         }
     }
@@ -44,6 +54,7 @@ class NliDeadLetterSchemaTest {
         node.put("reason", "because");
         node.put("offset", -1);
         assertThat(validator.validate(ContractSchema.NLI_DEAD_LETTER, node))
-                .extracting(Violation::field).containsExactly("offset", "reason");
+                .extracting(Violation::field)
+                .containsExactly("offset", "reason");
     }
 }

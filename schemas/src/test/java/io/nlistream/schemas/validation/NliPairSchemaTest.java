@@ -40,7 +40,8 @@ class NliPairSchemaTest {
         ObjectNode n = valid();
         n.remove("id");
         assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
-                .extracting(Violation::message).containsExactly("id is required but missing");
+                .extracting(Violation::message)
+                .containsExactly("id is required but missing");
     }
 
     @Test
@@ -55,9 +56,11 @@ class NliPairSchemaTest {
     @Test
     void emptyAndWhitespaceTextAreRefused() throws Exception {
         assertThat(validate("{\"id\":\"x\",\"premise\":\"\",\"hypothesis\":\"h\"}"))
-                .extracting(Violation::message).contains("premise must not be empty");
+                .extracting(Violation::message)
+                .contains("premise must not be empty");
         assertThat(validate("{\"id\":\"x\",\"premise\":\"p\",\"hypothesis\":\" \\t\\n \"}"))
-                .extracting(Violation::message).containsExactly("hypothesis must contain non-whitespace text");
+                .extracting(Violation::message)
+                .containsExactly("hypothesis must contain non-whitespace text");
     }
 
     @Test
@@ -65,7 +68,8 @@ class NliPairSchemaTest {
         ObjectNode n = valid();
         n.put("premise", "a".repeat(20_001));
         assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
-                .extracting(Violation::message).containsExactly("premise is longer than 20000 characters");
+                .extracting(Violation::message)
+                .containsExactly("premise is longer than 20000 characters");
         n.put("premise", "a".repeat(20_000));
         assertThat(validator.validate(ContractSchema.NLI_PAIR, n)).isEmpty();
     }
@@ -74,13 +78,16 @@ class NliPairSchemaTest {
     void idCharsetAndLengthAreEnforced() throws Exception {
         ObjectNode n = valid();
         n.put("id", "has space");
-        assertThat(validator.validate(ContractSchema.NLI_PAIR, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
+                .singleElement()
                 .satisfies(v -> assertThat(v.message()).startsWith("id must use only the characters"));
         n.put("id", "x".repeat(257));
-        assertThat(validator.validate(ContractSchema.NLI_PAIR, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
+                .singleElement()
                 .satisfies(v -> assertThat(v.field()).isEqualTo("id"));
         n.put("id", 17);
-        assertThat(validator.validate(ContractSchema.NLI_PAIR, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
+                .singleElement()
                 .satisfies(v -> assertThat(v.message()).startsWith("id ").contains("string"));
     }
 
@@ -91,7 +98,8 @@ class NliPairSchemaTest {
         for (int i = 0; i < 16; i++) {
             cur = cur.putObject("l" + i);
         }
-        assertThat(validator.validate(ContractSchema.NLI_PAIR, n)).singleElement()
+        assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
+                .singleElement()
                 .satisfies(v -> {
                     assertThat(v.field()).isEqualTo("metadata");
                     assertThat(v.message()).isEqualTo("metadata is nested 17 levels deep; at most 16 are allowed");
@@ -102,19 +110,23 @@ class NliPairSchemaTest {
     void metadataTooLargeIsRefused() throws Exception {
         ObjectNode n = valid();
         n.putObject("metadata").put("blob", "z".repeat(70_000));
-        assertThat(validator.validate(ContractSchema.NLI_PAIR, n)).singleElement()
-                .satisfies(v -> assertThat(v.message()).startsWith("metadata is 70011 bytes serialized; at most 65536"));
+        assertThat(validator.validate(ContractSchema.NLI_PAIR, n))
+                .singleElement()
+                .satisfies(
+                        v -> assertThat(v.message()).startsWith("metadata is 70011 bytes serialized; at most 65536"));
     }
 
     @Test
     void metadataMustBeAnObject() throws Exception {
         assertThat(validate("{\"id\":\"x\",\"premise\":\"p\",\"hypothesis\":\"h\",\"metadata\":[1]}"))
-                .singleElement().satisfies(v -> assertThat(v.field()).isEqualTo("metadata"));
+                .singleElement()
+                .satisfies(v -> assertThat(v.field()).isEqualTo("metadata"));
     }
 
     @Test
     void unknownTopLevelFieldsAreAccepted() throws Exception {
-        assertThat(validate("{\"id\":\"x\",\"premise\":\"p\",\"hypothesis\":\"h\",\"lang\":\"fr\"}")).isEmpty();
+        assertThat(validate("{\"id\":\"x\",\"premise\":\"p\",\"hypothesis\":\"h\",\"lang\":\"fr\"}"))
+                .isEmpty();
     }
 
     @Test

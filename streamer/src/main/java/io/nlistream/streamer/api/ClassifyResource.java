@@ -41,21 +41,37 @@ public class ClassifyResource {
         try {
             node = Json.mapper().readTree(body);
         } catch (IOException e) {
-            return Response.status(400).entity(Map.of("error", "the body is not valid JSON: " + e.getMessage())).build();
+            return Response.status(400)
+                    .entity(Map.of("error", "the body is not valid JSON: " + e.getMessage()))
+                    .build();
         }
-        List<Violation> violations = node == null ? List.of(new Violation("", "the body is empty"))
+        List<Violation> violations = node == null
+                ? List.of(new Violation("", "the body is empty"))
                 : SchemaValidator.get().validate(ContractSchema.NLI_PAIR, node);
         if (!violations.isEmpty()) {
-            return Response.status(400).entity(Map.of("error", "not a valid nli-pair",
-                    "violations", violations.stream().map(Violation::message).toList())).build();
+            return Response.status(400)
+                    .entity(Map.of(
+                            "error",
+                            "not a valid nli-pair",
+                            "violations",
+                            violations.stream().map(Violation::message).toList()))
+                    .build();
         }
         NliPair pair = Json.mapper().convertValue(node, NliPair.class);
         long start = System.nanoTime();
         try (ActiveModel.Lease lease = models.lease()) {
             EncodedPair encoded = lease.model().encode(pair.premise(), pair.hypothesis());
             double[] probabilities = lease.model().predict(List.of(encoded))[0];
-            return Response.ok(Classifications.of(pair, probabilities, lease.model().ref(), encoded.truncated(),
-                    encoded.length(), 0, (System.nanoTime() - start) / 1e6, Instant.now())).build();
+            return Response.ok(Classifications.of(
+                            pair,
+                            probabilities,
+                            lease.model().ref(),
+                            encoded.truncated(),
+                            encoded.length(),
+                            0,
+                            (System.nanoTime() - start) / 1e6,
+                            Instant.now()))
+                    .build();
         }
     }
 }

@@ -38,10 +38,14 @@ public class ControlEvents {
             return;
         }
         if (event == null || !"reload".equals(event.path("action").asText())) {
-            LOG.warnf("ignored control event %s: the only action is {\"action\":\"reload\",\"path\":\"<optional dir>\"}", value);
+            LOG.warnf(
+                    "ignored control event %s: the only action is {\"action\":\"reload\",\"path\":\"<optional dir>\"}",
+                    value);
             return;
         }
-        Path dir = event.hasNonNull("path") ? Path.of(event.get("path").asText()) : config.bundle().path();
+        Path dir = event.hasNonNull("path")
+                ? Path.of(event.get("path").asText())
+                : config.bundle().path();
         LOG.infof("control event: reload the bundle from %s", dir);
         models.reload(dir);
     }

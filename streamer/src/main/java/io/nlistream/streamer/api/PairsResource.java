@@ -21,9 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -39,6 +39,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 public class PairsResource {
     /** Longer than the channel's delivery.timeout.ms (application.properties), so Kafka's own error comes first. */
     static final long ACK_TIMEOUT_SECONDS = 20;
+
     private final Emitter<byte[]> pairs;
 
     public PairsResource(@Channel("pairs-out") Emitter<byte[]> pairs) {
@@ -53,9 +54,12 @@ public class PairsResource {
         try {
             root = Json.mapper().readTree(body);
         } catch (StreamConstraintsException e) {
-            return done(Response.status(413).entity(Map.of("error", "the body exceeds the JSON limits ("
-                    + e.getOriginalMessage() + "); send at most " + Json.MAX_DOCUMENT_BYTES
-                    + " bytes per request, or fewer pairs at a time")));
+            return done(Response.status(413)
+                    .entity(Map.of(
+                            "error",
+                            "the body exceeds the JSON limits ("
+                                    + e.getOriginalMessage() + "); send at most " + Json.MAX_DOCUMENT_BYTES
+                                    + " bytes per request, or fewer pairs at a time")));
         } catch (IOException e) {
             return done(Response.status(400).entity(Map.of("error", "the body is not valid JSON: " + e.getMessage())));
         }
@@ -66,21 +70,26 @@ public class PairsResource {
             items.add(root);
         }
         if (items.isEmpty()) {
-            return done(Response.status(400).entity(Map.of("error", "send one nli-pair object or a non-empty array of them")));
+            return done(Response.status(400)
+                    .entity(Map.of("error", "send one nli-pair object or a non-empty array of them")));
         }
         List<Map<String, Object>> problems = new ArrayList<>();
         List<NliPair> valid = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             List<Violation> v = SchemaValidator.get().validate(ContractSchema.NLI_PAIR, items.get(i));
             if (!v.isEmpty()) {
-                problems.add(Map.of("index", i, "violations", v.stream().map(Violation::message).toList()));
+                problems.add(Map.of(
+                        "index",
+                        i,
+                        "violations",
+                        v.stream().map(Violation::message).toList()));
             } else {
                 valid.add(Json.mapper().convertValue(items.get(i), NliPair.class));
             }
         }
         if (!problems.isEmpty()) {
-            return done(Response.status(400).entity(Map.of("error", "invalid nli-pair(s); nothing was published",
-                    "problems", problems)));
+            return done(Response.status(400)
+                    .entity(Map.of("error", "invalid nli-pair(s); nothing was published", "problems", problems)));
         }
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         for (int i = 0; i < valid.size(); i++) {
@@ -93,7 +102,10 @@ public class PairsResource {
             // the object as the client sent it, unknown fields included
             byte[] value = items.get(i).toString().getBytes(StandardCharsets.UTF_8);
             pairs.send(Message.of(value)
-                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(valid.get(i).id()).withHeaders(headers).build())
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                            .withKey(valid.get(i).id())
+                            .withHeaders(headers)
+                            .build())
                     .withAck(() -> {
                         ack.complete(null);
                         return CompletableFuture.completedFuture(null);
@@ -107,9 +119,12 @@ public class PairsResource {
         // bounded even if the producer's own timeouts are not: a request never hangs on an unreachable broker
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
                 .orTimeout(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .thenApply(x -> Response.accepted(Map.of("published", ids.size(), "ids", ids)).build())
-                .exceptionally(e -> Response.status(503).entity(Map.of("error",
-                        "Kafka did not acknowledge the pairs: " + e.getMessage() + "; retry later")).build());
+                .thenApply(x -> Response.accepted(Map.of("published", ids.size(), "ids", ids))
+                        .build())
+                .exceptionally(e -> Response.status(503)
+                        .entity(Map.of(
+                                "error", "Kafka did not acknowledge the pairs: " + e.getMessage() + "; retry later"))
+                        .build());
     }
 
     private static CompletionStage<Response> done(Response.ResponseBuilder response) {

@@ -78,8 +78,13 @@ public final class ActiveModel implements AutoCloseable {
             return Optional.empty();
         } catch (RuntimeException e) {
             NliModel still = current.get();
-            LOG.errorf("bundle reload from %s refused; still serving %s: %s", dir,
-                    still == null ? "nothing" : still.ref().name() + " " + still.ref().version(), e.getMessage());
+            LOG.errorf(
+                    "bundle reload from %s refused; still serving %s: %s",
+                    dir,
+                    still == null
+                            ? "nothing"
+                            : still.ref().name() + " " + still.ref().version(),
+                    e.getMessage());
             reloadListeners.forEach(l -> l.accept("refused"));
             return Optional.of(String.valueOf(e.getMessage()));
         }
@@ -101,8 +106,12 @@ public final class ActiveModel implements AutoCloseable {
         NliModel old = current.getAndSet(fresh);
         swapListeners.forEach(l -> l.accept(fresh));
         if (old != null) {
-            LOG.infof("now serving %s %s (was %s %s)", fresh.ref().name(), fresh.ref().version(),
-                    old.ref().name(), old.ref().version());
+            LOG.infof(
+                    "now serving %s %s (was %s %s)",
+                    fresh.ref().name(),
+                    fresh.ref().version(),
+                    old.ref().name(),
+                    old.ref().version());
             old.retire();
         }
     }

@@ -27,8 +27,11 @@ public final class BundleLoader {
     public NliModel load(Path dir) {
         long start = System.nanoTime();
         BundleManifest manifest = BundleVerifier.verify(dir);
-        PairTokenizer tokenizer = PairTokenizer.load(dir.resolve(manifest.tokenizer().file()), manifest.maxLength(),
-                Truncation.fromId(manifest.truncation()), manifest.padId());
+        PairTokenizer tokenizer = PairTokenizer.load(
+                dir.resolve(manifest.tokenizer().file()),
+                manifest.maxLength(),
+                Truncation.fromId(manifest.truncation()),
+                manifest.padId());
         OrtSessions.Opened opened;
         try {
             opened = OrtSessions.open(dir, manifest, settings);
@@ -43,8 +46,14 @@ public final class BundleLoader {
             model.close();
             throw e;
         }
-        LOG.infof("bundle %s %s loaded from %s: provider=%s precision=%s sha256=%s, verified and warmed in %d ms",
-                manifest.name(), manifest.version(), dir, model.provider(), model.precision(), model.ref().sha256(),
+        LOG.infof(
+                "bundle %s %s loaded from %s: provider=%s precision=%s sha256=%s, verified and warmed in %d ms",
+                manifest.name(),
+                manifest.version(),
+                dir,
+                model.provider(),
+                model.precision(),
+                model.ref().sha256(),
                 (System.nanoTime() - start) / 1_000_000);
         return model;
     }

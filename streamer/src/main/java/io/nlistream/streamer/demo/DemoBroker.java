@@ -42,9 +42,14 @@ final class DemoBroker implements AutoCloseable {
 
     void createTopics(List<String> names, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            admin.createTopics(names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList()).all().get();
+            admin.createTopics(names.stream()
+                            .map(n -> new NewTopic(n, partitions, (short) 1))
+                            .toList())
+                    .all()
+                    .get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot create the demo topics: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException(
+                    "cannot create the demo topics: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the demo topics", e);

@@ -3,8 +3,8 @@ package io.nlistream.streamer.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.nlistream.schemas.Json;
 import io.nlistream.streamer.StreamerBeans;
-import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.StreamerConfig;
+import io.nlistream.streamer.bundle.ActiveModel;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -64,14 +64,22 @@ public class DemoMode {
             return;
         }
         if (!Files.isDirectory(config.bundle().path())) {
-            throw new IllegalStateException("the demo bundle " + config.bundle().path().toAbsolutePath() + " is missing:"
-                    + " build it from the repository root with `./mvnw -B -pl trainer -am package -DskipTests`,"
-                    + " or point -Dnli.bundle.path at any bundle directory");
+            throw new IllegalStateException(
+                    "the demo bundle " + config.bundle().path().toAbsolutePath() + " is missing:"
+                            + " build it from the repository root with `./mvnw -B -pl trainer -am package -DskipTests`,"
+                            + " or point -Dnli.bundle.path at any bundle directory");
         }
-        LOG.infof("demo: starting an in-process Kafka broker on localhost:%d", config.demo().brokerPort());
+        LOG.infof(
+                "demo: starting an in-process Kafka broker on localhost:%d",
+                config.demo().brokerPort());
         broker = new DemoBroker(config.demo().brokerPort());
-        broker.createTopics(List.of(config.topics().pairs(), config.topics().classifications(), config.topics().dlq(),
-                config.topics().control()), 1);
+        broker.createTopics(
+                List.of(
+                        config.topics().pairs(),
+                        config.topics().classifications(),
+                        config.topics().dlq(),
+                        config.topics().control()),
+                1);
         Thread demo = new Thread(this::publishAndPrint, "nli-demo");
         demo.setDaemon(true);
         demo.start();
@@ -88,7 +96,8 @@ public class DemoMode {
             awaitRunning();
             Map<String, JsonNode> pairs = readPairs();
             publish(pairs);
-            System.out.printf("%nclassifications of the %d sample pairs by %s (id, label, confidence, probabilities):%n",
+            System.out.printf(
+                    "%nclassifications of the %d sample pairs by %s (id, label, confidence, probabilities):%n",
                     pairs.size(), bundleName());
             print(pairs);
             System.out.println();
@@ -96,8 +105,9 @@ public class DemoMode {
                 LOG.info("demo: done (nli.demo.exit-after-print=true)");
                 Quarkus.asyncExit();
             } else {
-                LOG.infof("demo: done; the streamer keeps running: POST pairs to http://localhost:%s/pairs, watch"
-                        + " /classifications/stream, metrics on /q/metrics (Ctrl+C to stop)",
+                LOG.infof(
+                        "demo: done; the streamer keeps running: POST pairs to http://localhost:%s/pairs, watch"
+                                + " /classifications/stream, metrics on /q/metrics (Ctrl+C to stop)",
                         System.getProperty("quarkus.http.port", "8080"));
             }
         } catch (RuntimeException e) {
@@ -121,9 +131,12 @@ public class DemoMode {
 
     private Map<String, JsonNode> readPairs() {
         Map<String, JsonNode> pairs = new LinkedHashMap<>();
-        try (InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(config.demo().pairs())) {
+        try (InputStream in = Thread.currentThread()
+                .getContextClassLoader()
+                .getResourceAsStream(config.demo().pairs())) {
             if (in == null) {
-                throw new IllegalStateException("demo pairs resource " + config.demo().pairs() + " is not on the classpath");
+                throw new IllegalStateException(
+                        "demo pairs resource " + config.demo().pairs() + " is not on the classpath");
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             for (String line; (line = reader.readLine()) != null; ) {
@@ -142,12 +155,16 @@ public class DemoMode {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
             for (Map.Entry<String, JsonNode> e : pairs.entrySet()) {
-                producer.send(new ProducerRecord<>(config.topics().pairs(), e.getKey(), e.getValue().toString()));
+                producer.send(new ProducerRecord<>(
+                        config.topics().pairs(), e.getKey(), e.getValue().toString()));
             }
         }
-        LOG.infof("demo: published %d sample pairs to %s", pairs.size(), config.topics().pairs());
+        LOG.infof(
+                "demo: published %d sample pairs to %s",
+                pairs.size(), config.topics().pairs());
     }
 
     private void print(Map<String, JsonNode> pairs) {
@@ -157,7 +174,8 @@ public class DemoMode {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<String> seen = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer =
+                new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(config.topics().classifications()));
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (seen.size() < pairs.size() && System.nanoTime() < deadline) {
@@ -174,16 +192,23 @@ public class DemoMode {
             throw new UncheckedIOException(e);
         }
         if (seen.size() < pairs.size()) {
-            throw new IllegalStateException("demo: only " + seen.size() + " of " + pairs.size()
-                    + " classifications arrived within 2 minutes");
+            throw new IllegalStateException(
+                    "demo: only " + seen.size() + " of " + pairs.size() + " classifications arrived within 2 minutes");
         }
     }
 
     private static String format(JsonNode pair, JsonNode c) {
         JsonNode p = c.get("probabilities");
-        return String.format(Locale.ROOT, "%-8s %-13s %.3f  [e %.3f n %.3f c %.3f]  %s  =>  %s",
-                c.get("id").asText(), c.get("label").asText(), c.get("confidence").asDouble(),
-                p.get("entailment").asDouble(), p.get("neutral").asDouble(), p.get("contradiction").asDouble(),
-                pair.get("premise").asText(), pair.get("hypothesis").asText());
+        return String.format(
+                Locale.ROOT,
+                "%-8s %-13s %.3f  [e %.3f n %.3f c %.3f]  %s  =>  %s",
+                c.get("id").asText(),
+                c.get("label").asText(),
+                c.get("confidence").asDouble(),
+                p.get("entailment").asDouble(),
+                p.get("neutral").asDouble(),
+                p.get("contradiction").asDouble(),
+                pair.get("premise").asText(),
+                pair.get("hypothesis").asText());
     }
 }

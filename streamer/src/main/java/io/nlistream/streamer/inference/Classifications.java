@@ -12,8 +12,15 @@ import java.util.Map;
 public final class Classifications {
     private Classifications() {}
 
-    public static NliClassification of(NliPair pair, double[] probabilities, ModelRef model, boolean truncated,
-            int inputTokens, double queueMs, double inferenceMs, Instant classifiedAt) {
+    public static NliClassification of(
+            NliPair pair,
+            double[] probabilities,
+            ModelRef model,
+            boolean truncated,
+            int inputTokens,
+            double queueMs,
+            double inferenceMs,
+            Instant classifiedAt) {
         Map<String, Double> byLabel = new LinkedHashMap<>();
         int best = 0;
         for (int i = 0; i < probabilities.length; i++) {
@@ -22,7 +29,17 @@ public final class Classifications {
                 best = i;
             }
         }
-        return new NliClassification(pair.id(), Labels.CONTRACT.get(best), probabilities[best], byLabel, model,
-                truncated, inputTokens, Math.max(0, queueMs), Math.max(0, inferenceMs), classifiedAt, pair.metadata());
+        return new NliClassification(
+                pair.id(),
+                Labels.CONTRACT.get(best),
+                probabilities[best],
+                byLabel,
+                model,
+                truncated,
+                inputTokens,
+                Math.max(0, queueMs),
+                Math.max(0, inferenceMs),
+                classifiedAt,
+                pair.metadata());
     }
 }

@@ -52,9 +52,10 @@ public final class NliModel implements AutoCloseable {
         this.precision = opened.variant().precision();
         String fp32 = manifest.variant("fp32").orElseThrow().file();
         // a calibrated bundle's probabilities output already applies its temperature; events name it
-        this.ref = new ModelRef(manifest.name(), manifest.version(), manifest.files().get(fp32),
-                ModelRef.Calibration.of(manifest));
-        this.contractIndexOfOutput = manifest.labels().stream().mapToInt(Labels::index).toArray();
+        this.ref = new ModelRef(
+                manifest.name(), manifest.version(), manifest.files().get(fp32), ModelRef.Calibration.of(manifest));
+        this.contractIndexOfOutput =
+                manifest.labels().stream().mapToInt(Labels::index).toArray();
         Set<String> outputs = session.getOutputNames();
         if (outputs.contains(PROBABILITIES)) {
             this.output = PROBABILITIES;
@@ -66,7 +67,8 @@ public final class NliModel implements AutoCloseable {
         }
         this.inputs = session.getInputNames();
         if (!inputs.contains("input_ids")) {
-            throw new IllegalArgumentException("the model of bundle " + dir + " has inputs " + inputs + " but no input_ids");
+            throw new IllegalArgumentException(
+                    "the model of bundle " + dir + " has inputs " + inputs + " but no input_ids");
         }
     }
 
@@ -86,10 +88,14 @@ public final class NliModel implements AutoCloseable {
         try {
             feed.put("input_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(batch.inputIds()), batch.shape()));
             if (inputs.contains("attention_mask")) {
-                feed.put("attention_mask", OnnxTensor.createTensor(env, LongBuffer.wrap(batch.attentionMask()), batch.shape()));
+                feed.put(
+                        "attention_mask",
+                        OnnxTensor.createTensor(env, LongBuffer.wrap(batch.attentionMask()), batch.shape()));
             }
             if (inputs.contains("token_type_ids")) {
-                feed.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(batch.typeIds()), batch.shape()));
+                feed.put(
+                        "token_type_ids",
+                        OnnxTensor.createTensor(env, LongBuffer.wrap(batch.typeIds()), batch.shape()));
             }
             try (OrtSession.Result result = session.run(feed, Set.of(output))) {
                 float[][] raw = (float[][]) result.get(0).getValue();
@@ -100,8 +106,10 @@ public final class NliModel implements AutoCloseable {
                 return out;
             }
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on a batch of " + pairs.size() + " pairs of up to "
-                    + batch.sequenceLength() + " tokens: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "ONNX Runtime failed on a batch of " + pairs.size() + " pairs of up to " + batch.sequenceLength()
+                            + " tokens: " + e.getMessage(),
+                    e);
         } finally {
             feed.values().forEach(OnnxTensor::close);
         }
@@ -110,7 +118,8 @@ public final class NliModel implements AutoCloseable {
     /** One full-length batch so ORT allocates and optimises before the model is declared ready. */
     public void warmUp() {
         String longText = "Le chat dort sur le canapé du salon. ".repeat(64);
-        List<EncodedPair> pairs = tokenizer.encodeAll(List.of(longText, "Il pleut."), List.of("Un animal se repose.", longText));
+        List<EncodedPair> pairs =
+                tokenizer.encodeAll(List.of(longText, "Il pleut."), List.of("Un animal se repose.", longText));
         predict(pairs);
     }
 

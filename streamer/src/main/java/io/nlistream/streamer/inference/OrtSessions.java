@@ -41,19 +41,23 @@ public final class OrtSessions {
             Threads threads = threads(settings, provider);
             options.setIntraOpNumThreads(threads.intraOp());
             options.setInterOpNumThreads(threads.interOp());
-            options.setExecutionMode(threads.interOp() > 1 ? SessionOptions.ExecutionMode.PARALLEL
-                    : SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setExecutionMode(
+                    threads.interOp() > 1
+                            ? SessionOptions.ExecutionMode.PARALLEL
+                            : SessionOptions.ExecutionMode.SEQUENTIAL);
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.addConfigEntry("session.inter_op.allow_spinning", "0");
             BundleManifest.Variant variant = variant(manifest, settings.precision(), provider);
-            LOG.infof("ONNX Runtime session: provider %s, %s variant, %d intra-op / %d inter-op threads, no spinning",
+            LOG.infof(
+                    "ONNX Runtime session: provider %s, %s variant, %d intra-op / %d inter-op threads, no spinning",
                     provider, variant.precision(), threads.intraOp(), threads.interOp());
             Path file = bundleDir.resolve(variant.file());
             OrtSession session = OrtEnvironment.getEnvironment().createSession(file.toString(), options);
             return new Opened(session, provider, variant);
         } catch (OrtException e) {
             options.close();
-            throw new BundleException("ONNX Runtime cannot load the model of bundle " + bundleDir + ": " + e.getMessage(), e);
+            throw new BundleException(
+                    "ONNX Runtime cannot load the model of bundle " + bundleDir + ": " + e.getMessage(), e);
         }
     }
 
@@ -63,7 +67,8 @@ public final class OrtSessions {
     /** Explicit counts per provider (see the class comment); a configured count (> 0) always wins. */
     public static Threads threads(SessionSettings settings, String provider) {
         int defaultIntra = provider.equals("cuda") ? 1 : Runtime.getRuntime().availableProcessors();
-        return new Threads(settings.intraOpThreads() > 0 ? settings.intraOpThreads() : defaultIntra,
+        return new Threads(
+                settings.intraOpThreads() > 0 ? settings.intraOpThreads() : defaultIntra,
                 settings.interOpThreads() > 0 ? settings.interOpThreads() : 1);
     }
 
@@ -80,9 +85,12 @@ public final class OrtSessions {
             return "cuda";
         } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
             if (requested == ExecutionProvider.CUDA) {
-                throw new IllegalStateException("nli.inference.provider=cuda but the CUDA execution provider cannot start ("
-                        + e.getMessage() + "); run the GPU build (onnxruntime_gpu, -Pgpu) on a node with CUDA 12 and"
-                        + " cuDNN 9, or set nli.inference.provider=auto or cpu", e);
+                throw new IllegalStateException(
+                        "nli.inference.provider=cuda but the CUDA execution provider cannot start ("
+                                + e.getMessage()
+                                + "); run the GPU build (onnxruntime_gpu, -Pgpu) on a node with CUDA 12 and"
+                                + " cuDNN 9, or set nli.inference.provider=auto or cpu",
+                        e);
             }
             LOG.warnf("nli.inference.provider=auto: CUDA is not available (%s); serving on CPU", e.getMessage());
             return "cpu";
@@ -98,10 +106,13 @@ public final class OrtSessions {
             throw new IllegalStateException("nli.inference.precision=fp16 needs the CUDA provider (fp16 is slow or"
                     + " unsupported on CPU); use auto, fp32 or int8");
         }
-        return manifest.variant(wanted).orElseThrow(() -> new BundleException("bundle " + manifest.name() + " "
-                + manifest.version() + " has no " + wanted + " ONNX variant (it has "
-                + manifest.onnx().variants().stream().map(BundleManifest.Variant::precision).toList()
-                + "); set nli.inference.precision=auto"));
+        return manifest.variant(wanted)
+                .orElseThrow(() -> new BundleException("bundle " + manifest.name() + " "
+                        + manifest.version() + " has no " + wanted + " ONNX variant (it has "
+                        + manifest.onnx().variants().stream()
+                                .map(BundleManifest.Variant::precision)
+                                .toList()
+                        + "); set nli.inference.precision=auto"));
     }
 
     /** fp16 on CUDA when present; int8 on CPU when its recorded agreement is high enough; else fp32. */
@@ -109,8 +120,10 @@ public final class OrtSessions {
         if (provider.equals("cuda")) {
             return manifest.variant("fp16").isPresent() ? "fp16" : "fp32";
         }
-        boolean int8Agrees = manifest.variant("int8").map(BundleManifest.Variant::argmaxAgreement)
-                .filter(a -> a >= INT8_MIN_AGREEMENT).isPresent();
+        boolean int8Agrees = manifest.variant("int8")
+                .map(BundleManifest.Variant::argmaxAgreement)
+                .filter(a -> a >= INT8_MIN_AGREEMENT)
+                .isPresent();
         return int8Agrees ? "int8" : "fp32";
     }
 }

@@ -14,7 +14,8 @@ public record SessionSettings(ExecutionProvider provider, int intraOpThreads, in
     public SessionSettings {
         precision = precision.trim().toLowerCase(Locale.ROOT);
         if (!precision.matches("auto|fp32|fp16|int8")) {
-            throw new IllegalArgumentException("nli.inference.precision=" + precision + " is not valid; use auto, fp32, fp16 or int8");
+            throw new IllegalArgumentException(
+                    "nli.inference.precision=" + precision + " is not valid; use auto, fp32, fp16 or int8");
         }
         if (intraOpThreads < 0 || interOpThreads < 0) {
             throw new IllegalArgumentException("thread counts must be >= 0 (0 = the provider's default)");

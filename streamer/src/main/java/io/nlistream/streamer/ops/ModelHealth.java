@@ -21,9 +21,13 @@ public class ModelHealth implements HealthCheck {
     public HealthCheckResponse call() {
         NliModel m = models.peek();
         if (m == null) {
-            return HealthCheckResponse.named("nli-model").down().withData("reason", "no bundle loaded yet").build();
+            return HealthCheckResponse.named("nli-model")
+                    .down()
+                    .withData("reason", "no bundle loaded yet")
+                    .build();
         }
-        return HealthCheckResponse.named("nli-model").up()
+        return HealthCheckResponse.named("nli-model")
+                .up()
                 .withData("name", m.ref().name())
                 .withData("version", m.ref().version())
                 .withData("sha256", m.ref().sha256())

@@ -47,26 +47,37 @@ public final class StreamerMetrics {
 
     public StreamerMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.in = Counter.builder("nli.events.in").description("nli.pairs records read").register(registry);
-        this.batchSize = DistributionSummary.builder("nli.batch.size").description("pairs per micro-batch")
-                .serviceLevelObjectives(1, 2, 4, 8, 16, 24, 32, 48, 64).publishPercentileHistogram(false)
+        this.in = Counter.builder("nli.events.in")
+                .description("nli.pairs records read")
+                .register(registry);
+        this.batchSize = DistributionSummary.builder("nli.batch.size")
+                .description("pairs per micro-batch")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 24, 32, 48, 64)
+                .publishPercentileHistogram(false)
                 .register(registry);
         this.batchTokens = DistributionSummary.builder("nli.batch.tokens")
                 .description("padded tokens per micro-batch (sum over its length-sorted sub-batches)")
-                .serviceLevelObjectives(128, 256, 512, 1024, 2048, 4096, 8192, 16384).register(registry);
-        this.queue = Timer.builder("nli.queue").description("time from arrival in the batcher to the start of inference")
+                .serviceLevelObjectives(128, 256, 512, 1024, 2048, 4096, 8192, 16384)
+                .register(registry);
+        this.queue = Timer.builder("nli.queue")
+                .description("time from arrival in the batcher to the start of inference")
                 .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(20), ms(50), ms(100), ms(250), ms(1000))
-                .publishPercentiles(0.5, 0.99).register(registry);
-        this.inference = Timer.builder("nli.inference").description("tokenization + ONNX Runtime time per micro-batch")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        this.inference = Timer.builder("nli.inference")
+                .description("tokenization + ONNX Runtime time per micro-batch")
                 .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(1000))
-                .publishPercentiles(0.5, 0.99).register(registry);
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
         this.batchFill = DistributionSummary.builder("nli.batch.fill")
                 .description("pairs per micro-batch ÷ nli.batch.max-size (1 = full)")
-                .serviceLevelObjectives(0.125, 0.25, 0.5, 0.75, 0.9, 1.0).register(registry);
+                .serviceLevelObjectives(0.125, 0.25, 0.5, 0.75, 0.9, 1.0)
+                .register(registry);
         Gauge.builder("nli.queue.depth", queueDepth, AtomicInteger::get)
                 .description("pairs buffered in this instance's micro-batchers, waiting for their batch")
                 .register(registry);
-        FunctionCounter.builder("nli.inference.busy", busyNanos, n -> n.get() / 1e9).baseUnit("seconds")
+        FunctionCounter.builder("nli.inference.busy", busyNanos, n -> n.get() / 1e9)
+                .baseUnit("seconds")
                 .description("wall time ONNX Runtime sessions spent on batches (rate = busy fraction)")
                 .register(registry);
         Gauge.builder("nli.inference.busy.ratio", this, m -> m.busyRatio.sample(m.busyNanos.get(), System.nanoTime()))
@@ -113,13 +124,23 @@ public final class StreamerMetrics {
     }
 
     public void deadLettered(DeadLetter.Reason reason) {
-        dead.computeIfAbsent(reason, r -> Counter.builder("nli.dead.letters").tag("reason", r.code())
-                .description("records sent to the dead-letter topic").register(registry)).increment();
+        dead.computeIfAbsent(
+                        reason,
+                        r -> Counter.builder("nli.dead.letters")
+                                .tag("reason", r.code())
+                                .description("records sent to the dead-letter topic")
+                                .register(registry))
+                .increment();
     }
 
     public void classified(String label, double queueMs) {
-        out.computeIfAbsent(label, l -> Counter.builder("nli.events.out").tag("label", l)
-                .description("classifications written").register(registry)).increment();
+        out.computeIfAbsent(
+                        label,
+                        l -> Counter.builder("nli.events.out")
+                                .tag("label", l)
+                                .description("classifications written")
+                                .register(registry))
+                .increment();
         queue.record((long) (queueMs * 1_000_000), TimeUnit.NANOSECONDS);
     }
 
@@ -130,8 +151,13 @@ public final class StreamerMetrics {
 
     public void batch(String trigger, int size, long paddedTokens, long inferenceNanos) {
         busyNanos.addAndGet(inferenceNanos);
-        batches.computeIfAbsent(trigger, t -> Counter.builder("nli.batches").tag("trigger", t)
-                .description("micro-batches by what flushed them: size, tokens or delay").register(registry)).increment();
+        batches.computeIfAbsent(
+                        trigger,
+                        t -> Counter.builder("nli.batches")
+                                .tag("trigger", t)
+                                .description("micro-batches by what flushed them: size, tokens or delay")
+                                .register(registry))
+                .increment();
         batchSize.record(size);
         batchTokens.record(paddedTokens);
         inference.record(inferenceNanos, TimeUnit.NANOSECONDS);
@@ -139,20 +165,34 @@ public final class StreamerMetrics {
 
     /** Publishes the model now served (called at start and on every swap). */
     public void serving(NliModel model) {
-        Tags tags = Tags.of("name", model.ref().name(), "version", model.ref().version(), "sha256", model.ref().sha256(),
-                "provider", model.provider(), "precision", model.precision());
+        Tags tags = Tags.of(
+                "name",
+                model.ref().name(),
+                "version",
+                model.ref().version(),
+                "sha256",
+                model.ref().sha256(),
+                "provider",
+                model.provider(),
+                "precision",
+                model.precision());
         Tags old = modelTags.getAndSet(tags);
         if (old != null) {
             registry.find("nli.model.info").tags(old).gauges().forEach(registry::remove);
         }
-        Gauge.builder("nli.model.info", () -> 1).tags(tags)
-                .description("the bundle being served (value always 1; name, version, sha256, provider, precision in tags)")
+        Gauge.builder("nli.model.info", () -> 1)
+                .tags(tags)
+                .description(
+                        "the bundle being served (value always 1; name, version, sha256, provider, precision in tags)")
                 .register(registry);
     }
 
     public void reload(String outcome) {
-        Counter.builder("nli.bundle.reloads").tag("outcome", outcome).description("bundle reloads: ok or refused")
-                .register(registry).increment();
+        Counter.builder("nli.bundle.reloads")
+                .tag("outcome", outcome)
+                .description("bundle reloads: ok or refused")
+                .register(registry)
+                .increment();
     }
 
     public MeterRegistry registry() {

@@ -20,7 +20,9 @@ public class StreamsHealth implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         KafkaStreams.State state = streams.state();
-        return HealthCheckResponse.named("nli-streams").status(state == KafkaStreams.State.RUNNING)
-                .withData("state", state.name()).build();
+        return HealthCheckResponse.named("nli-streams")
+                .status(state == KafkaStreams.State.RUNNING)
+                .withData("state", state.name())
+                .build();
     }
 }

@@ -97,8 +97,8 @@ public record BufferedPair(
             for (int i = 0; i < n; i++) {
                 headers.add(new Header(in.readUTF(), readBytes(in)));
             }
-            return new BufferedPair(seq, key, value, headers, in.readLong(), in.readUTF(), in.readInt(), in.readLong(),
-                    in.readLong());
+            return new BufferedPair(
+                    seq, key, value, headers, in.readLong(), in.readUTF(), in.readInt(), in.readLong(), in.readLong());
         }
     }
 

@@ -29,8 +29,8 @@ public final class DeadLetterFit {
      * @param deadLetterHeaders the dead-letter-* headers (always kept)
      * @param original the record's own headers, without the dead-letter ones
      */
-    public static Fitted fit(byte[] key, byte[] value, Header[] deadLetterHeaders, Header[] original, long timestamp,
-            int limit) {
+    public static Fitted fit(
+            byte[] key, byte[] value, Header[] deadLetterHeaders, Header[] original, long timestamp, int limit) {
         byte[] v = value;
         Headers all = new RecordHeaders(deadLetterHeaders);
         all.add(TIMESTAMP, utf8(Long.toString(timestamp)));
@@ -49,8 +49,8 @@ public final class DeadLetterFit {
         int dropped = 0;
         for (Header h : original) {
             // a header costs its name, its value and at most 10 bytes of varint lengths
-            int cost = h.key().getBytes(StandardCharsets.UTF_8).length
-                    + (h.value() == null ? 0 : h.value().length) + 10;
+            int cost =
+                    h.key().getBytes(StandardCharsets.UTF_8).length + (h.value() == null ? 0 : h.value().length) + 10;
             if (used + cost + reserve <= limit) {
                 kept.add(h);
                 used += cost;

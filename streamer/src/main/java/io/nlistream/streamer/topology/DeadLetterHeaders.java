@@ -11,8 +11,14 @@ import org.apache.kafka.common.header.Headers;
 public final class DeadLetterHeaders {
     private DeadLetterHeaders() {}
 
-    public static void add(Headers headers, DeadLetter.Reason reason, String detail, String cause, String topic,
-            int partition, long offset) {
+    public static void add(
+            Headers headers,
+            DeadLetter.Reason reason,
+            String detail,
+            String cause,
+            String topic,
+            int partition,
+            long offset) {
         put(headers, DeadLetter.Headers.REASON, reason.code() + ": " + detail);
         if (cause != null) {
             put(headers, DeadLetter.Headers.CAUSE, cause);

@@ -59,7 +59,12 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     /** A buffered pair with its parsed form and the encoding made by {@code encodedBy}. */
     private record Pending(BufferedPair buffered, NliPair pair, EncodedPair encoded, NliModel encodedBy) {}
 
-    MicroBatcher(String storeName, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics, BatchRunner runner,
+    MicroBatcher(
+            String storeName,
+            BatchPolicy policy,
+            ActiveModel models,
+            StreamerMetrics metrics,
+            BatchRunner runner,
             LongSupplier wallClock) {
         this.storeName = storeName;
         this.runner = runner;
@@ -92,11 +97,23 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
         RecordMetadata source = context.recordMetadata().orElseThrow();
         List<BufferedPair.Header> headers = new ArrayList<>();
         record.headers().forEach(h -> headers.add(new BufferedPair.Header(h.key(), h.value())));
-        BufferedPair b = new BufferedPair(nextSeq++, record.key(), accepted.json(), headers, record.timestamp(),
-                source.topic(), source.partition(), source.offset(), wallClock.getAsLong());
+        BufferedPair b = new BufferedPair(
+                nextSeq++,
+                record.key(),
+                accepted.json(),
+                headers,
+                record.timestamp(),
+                source.topic(),
+                source.partition(),
+                source.offset(),
+                wallClock.getAsLong());
         Pending p = pending(b, accepted.pair());
 
-        if (!pending.isEmpty() && paddedTokens(pending.size() + 1, Math.max(longest, p.encoded().length())) > policy.maxTokens()) {
+        if (!pending.isEmpty()
+                && paddedTokens(
+                                pending.size() + 1,
+                                Math.max(longest, p.encoded().length()))
+                        > policy.maxTokens()) {
             flush("tokens");
         }
         store.put(b.seq(), b);
@@ -116,7 +133,9 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     }
 
     private void onTick(long now) {
-        if (!pending.isEmpty() && now - pending.get(0).buffered().arrivedAtMs() >= policy.maxDelay().toMillis()) {
+        if (!pending.isEmpty()
+                && now - pending.get(0).buffered().arrivedAtMs()
+                        >= policy.maxDelay().toMillis()) {
             flush("delay");
         }
     }
@@ -133,7 +152,9 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             for (int i = 0; i < n; i++) {
                 Pending p = pending.get(i);
                 // A reload between arrival and flush: encode with the tokenizer of the model that will run the batch.
-                EncodedPair e = p.encodedBy() == model ? p.encoded() : model.encode(p.pair().premise(), p.pair().hypothesis());
+                EncodedPair e = p.encodedBy() == model
+                        ? p.encoded()
+                        : model.encode(p.pair().premise(), p.pair().hypothesis());
                 encoded.add(e);
                 lengths[i] = e.length();
             }
@@ -155,8 +176,15 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             for (int i = 0; i < n; i++) {
                 Pending p = pending.get(i);
                 double queueMs = inferenceStart - p.buffered().arrivedAtMs();
-                NliClassification c = Classifications.of(p.pair(), probabilities[i], model.ref(), encoded.get(i).truncated(),
-                        lengths[i], queueMs, inferenceMs, now);
+                NliClassification c = Classifications.of(
+                        p.pair(),
+                        probabilities[i],
+                        model.ref(),
+                        encoded.get(i).truncated(),
+                        lengths[i],
+                        queueMs,
+                        inferenceMs,
+                        now);
                 out.add(new Outgoing(p.buffered().partition(), Json.mapper().writeValueAsBytes(c), false));
                 metrics.classified(c.label(), queueMs);
             }
@@ -183,8 +211,14 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             RecordHeaders headers = new RecordHeaders();
             b.headers().forEach(h -> headers.add(h.key(), h.value()));
             if (failure != null) {
-                DeadLetterHeaders.add(headers, DeadLetter.Reason.INFERENCE_FAILED, String.valueOf(failure.getMessage()),
-                        failure.getClass().getName(), b.topic(), b.partition(), b.offset());
+                DeadLetterHeaders.add(
+                        headers,
+                        DeadLetter.Reason.INFERENCE_FAILED,
+                        String.valueOf(failure.getMessage()),
+                        failure.getClass().getName(),
+                        b.topic(),
+                        b.partition(),
+                        b.offset());
             }
             context.forward(new Record<>(b.key(), out.get(i), b.timestamp(), headers));
             store.delete(b.seq());

@@ -32,14 +32,19 @@ public final class NliTopology {
     }
 
     /** The same topology with batches run by {@code runner} (the benchmark's simulated accelerator). */
-    public static Topology build(TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics,
-            BatchRunner runner) {
+    public static Topology build(
+            TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics, BatchRunner runner) {
         return build(topics, policy, models, metrics, runner, System::currentTimeMillis);
     }
 
     /** {@code wallClock} stamps arrivals; tests on TopologyTestDriver pass its mock wall clock. */
-    static Topology build(TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics,
-            BatchRunner runner, LongSupplier wallClock) {
+    static Topology build(
+            TopicNames topics,
+            BatchPolicy policy,
+            ActiveModel models,
+            StreamerMetrics metrics,
+            BatchRunner runner,
+            LongSupplier wallClock) {
         Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
 
@@ -48,12 +53,14 @@ public final class NliTopology {
         // (the common case under load) reaches the changelog as one tombstone instead of a value and a tombstone;
         // the cache is flushed before each commit, so what is buffered at a commit is in the changelog with it.
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), BufferedPair.SERDE).withCachingEnabled());
+                        Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.Long(), BufferedPair.SERDE)
+                .withCachingEnabled());
 
-        KStream<byte[], byte[]> raw = builder.stream(topics.pairs(), Consumed.with(bytes, bytes).withName("pairs"));
+        KStream<byte[], byte[]> raw =
+                builder.stream(topics.pairs(), Consumed.with(bytes, bytes).withName("pairs"));
 
-        Map<String, KStream<byte[], Intake>> intake = raw
-                .processValues(() -> new PairIntake(metrics, topics), Named.as("parse-and-validate"))
+        Map<String, KStream<byte[], Intake>> intake = raw.processValues(
+                        () -> new PairIntake(metrics, topics), Named.as("parse-and-validate"))
                 .split(Named.as("intake-"))
                 .branch((key, value) -> value instanceof Intake.Accepted, Branched.as("accepted"))
                 .defaultBranch(Branched.as("refused"));
@@ -63,16 +70,23 @@ public final class NliTopology {
                 .to(topics.deadLetters(), Produced.with(bytes, bytes).withName("dead-letters"));
 
         Map<String, KStream<byte[], Outgoing>> classified = intake.get("intake-accepted")
-                .process(() -> new MicroBatcher(BUFFER_STORE, policy, models, metrics, runner, wallClock),
-                        Named.as("micro-batch-classify"), BUFFER_STORE)
+                .process(
+                        () -> new MicroBatcher(BUFFER_STORE, policy, models, metrics, runner, wallClock),
+                        Named.as("micro-batch-classify"),
+                        BUFFER_STORE)
                 .split(Named.as("classified-"))
                 .branch((key, value) -> value.deadLetter(), Branched.as("failed"))
                 .defaultBranch(Branched.as("ok"));
 
-        classified.get("classified-ok")
-                .to(topics.classifications(), Produced.with(bytes, Outgoing.SERDE)
-                        .withStreamPartitioner(Outgoing.SAME_PARTITION).withName("classifications"));
-        classified.get("classified-failed")
+        classified
+                .get("classified-ok")
+                .to(
+                        topics.classifications(),
+                        Produced.with(bytes, Outgoing.SERDE)
+                                .withStreamPartitioner(Outgoing.SAME_PARTITION)
+                                .withName("classifications"));
+        classified
+                .get("classified-failed")
                 .to(topics.deadLetters(), Produced.with(bytes, Outgoing.SERDE).withName("inference-dead-letters"));
 
         return builder.build();

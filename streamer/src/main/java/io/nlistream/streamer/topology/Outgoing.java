@@ -12,9 +12,8 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * equal partition counts a keyed record also lands where hashing its key would put it.
  */
 public record Outgoing(int sourcePartition, byte[] value, boolean deadLetter) {
-    public static final Serde<Outgoing> SERDE = Serdes.serdeFrom(
-            (topic, o) -> o == null ? null : o.value(),
-            (topic, bytes) -> {
+    public static final Serde<Outgoing> SERDE =
+            Serdes.serdeFrom((topic, o) -> o == null ? null : o.value(), (topic, bytes) -> {
                 throw new UnsupportedOperationException("Outgoing is write-only");
             });
 

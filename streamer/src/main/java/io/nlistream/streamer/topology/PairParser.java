@@ -34,52 +34,74 @@ public final class PairParser {
 
     public static Intake parse(byte[] value) {
         if (value == null || value.length == 0) {
-            return new Intake.Refused(Reason.EMPTY_VALUE, "the record has no value; send an nli-pair JSON object", value);
+            return new Intake.Refused(
+                    Reason.EMPTY_VALUE, "the record has no value; send an nli-pair JSON object", value);
         }
         if (value.length > Json.MAX_DOCUMENT_BYTES) {
-            return new Intake.Refused(Reason.TOO_LARGE, "the value is " + value.length + " bytes; an nli-pair may be at most "
-                    + Json.MAX_DOCUMENT_BYTES + " bytes", value);
+            return new Intake.Refused(
+                    Reason.TOO_LARGE,
+                    "the value is " + value.length + " bytes; an nli-pair may be at most " + Json.MAX_DOCUMENT_BYTES
+                            + " bytes",
+                    value);
         }
         byte[] json = startsWithBom(value) ? Arrays.copyOfRange(value, BOM.length, value.length) : value;
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(json))
                     .toString();
         } catch (CharacterCodingException e) {
-            return new Intake.Refused(Reason.INVALID_UTF8, "the value is not valid UTF-8 (" + e.getMessage()
-                    + "); encode the JSON as UTF-8", value);
+            return new Intake.Refused(
+                    Reason.INVALID_UTF8,
+                    "the value is not valid UTF-8 (" + e.getMessage() + "); encode the JSON as UTF-8",
+                    value);
         }
         JsonNode node;
         try {
             node = Json.mapper().readTree(text);
         } catch (StreamConstraintsException e) {
-            return new Intake.Refused(Reason.TOO_LARGE, "the JSON exceeds the parser's limits (" + e.getOriginalMessage()
-                    + "); nesting may be at most " + Json.MAX_NESTING_DEPTH + " levels", value);
+            return new Intake.Refused(
+                    Reason.TOO_LARGE,
+                    "the JSON exceeds the parser's limits (" + e.getOriginalMessage() + "); nesting may be at most "
+                            + Json.MAX_NESTING_DEPTH + " levels",
+                    value);
         } catch (JsonProcessingException e) {
-            return new Intake.Refused(Reason.MALFORMED_JSON, "the value is not valid JSON: " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr(), value);
+            return new Intake.Refused(
+                    Reason.MALFORMED_JSON,
+                    "the value is not valid JSON: " + e.getOriginalMessage() + " at line "
+                            + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr(),
+                    value);
         } catch (IOException e) {
-            return new Intake.Refused(Reason.MALFORMED_JSON, "the value cannot be read as JSON: " + e.getMessage(), value);
+            return new Intake.Refused(
+                    Reason.MALFORMED_JSON, "the value cannot be read as JSON: " + e.getMessage(), value);
         }
         if (node == null || node.isMissingNode()) {
-            return new Intake.Refused(Reason.EMPTY_VALUE, "the value holds only whitespace; send an nli-pair JSON object", value);
+            return new Intake.Refused(
+                    Reason.EMPTY_VALUE, "the value holds only whitespace; send an nli-pair JSON object", value);
         }
         if (!node.isObject()) {
-            return new Intake.Refused(Reason.NOT_AN_OBJECT, "the value is a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT)
-                    + "; an nli-pair is a JSON object with id, premise and hypothesis", value);
+            return new Intake.Refused(
+                    Reason.NOT_AN_OBJECT,
+                    "the value is a JSON " + node.getNodeType().name().toLowerCase(Locale.ROOT)
+                            + "; an nli-pair is a JSON object with id, premise and hypothesis",
+                    value);
         }
         List<Violation> violations = SchemaValidator.get().validate(ContractSchema.NLI_PAIR, node);
         if (!violations.isEmpty()) {
-            return new Intake.Refused(Reason.SCHEMA_VIOLATION, violations.stream().map(Violation::message)
-                    .collect(Collectors.joining("; ")), value);
+            return new Intake.Refused(
+                    Reason.SCHEMA_VIOLATION,
+                    violations.stream().map(Violation::message).collect(Collectors.joining("; ")),
+                    value);
         }
         try {
             return new Intake.Accepted(Json.mapper().treeToValue(node, NliPair.class), json);
         } catch (JsonProcessingException e) {
-            return new Intake.Refused(Reason.SCHEMA_VIOLATION, "the pair cannot be read: " + e.getOriginalMessage(), value);
+            return new Intake.Refused(
+                    Reason.SCHEMA_VIOLATION, "the pair cannot be read: " + e.getOriginalMessage(), value);
         }
     }
 

@@ -25,22 +25,28 @@ public final class RecordErrorHandler implements ProductionExceptionHandler {
     public void configure(Map<String, ?> configs) {}
 
     @Override
-    public ProductionExceptionHandlerResponse handle(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
-            Exception exception) {
+    public ProductionExceptionHandlerResponse handle(
+            ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         if (exception instanceof RecordTooLargeException || exception instanceof InvalidRecordException) {
-            LOG.errorf("skipped the record for %s from %s-%d@%d: %s; replay that source offset once the cause is "
-                    + "fixed", record.topic(), context.topic(), context.partition(), context.offset(), exception);
+            LOG.errorf(
+                    "skipped the record for %s from %s-%d@%d: %s; replay that source offset once the cause is "
+                            + "fixed",
+                    record.topic(), context.topic(), context.partition(), context.offset(), exception);
             return ProductionExceptionHandlerResponse.CONTINUE;
         }
         return ProductionExceptionHandlerResponse.FAIL;
     }
 
     @Override
-    public ProductionExceptionHandlerResponse handleSerializationException(ErrorHandlerContext context,
-            ProducerRecord record, Exception exception, SerializationExceptionOrigin origin) {
+    public ProductionExceptionHandlerResponse handleSerializationException(
+            ErrorHandlerContext context,
+            ProducerRecord record,
+            Exception exception,
+            SerializationExceptionOrigin origin) {
         // our serdes write byte arrays as they are; a failure here is a bug in one record's path, not the broker's
-        LOG.errorf("skipped a record for %s from %s-%d@%d that cannot be serialized: %s", record.topic(),
-                context.topic(), context.partition(), context.offset(), exception);
+        LOG.errorf(
+                "skipped a record for %s from %s-%d@%d that cannot be serialized: %s",
+                record.topic(), context.topic(), context.partition(), context.offset(), exception);
         return ProductionExceptionHandlerResponse.CONTINUE;
     }
 }

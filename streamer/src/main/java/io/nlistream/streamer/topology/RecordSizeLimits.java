@@ -11,10 +11,10 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.AbstractRecords;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,18 +38,23 @@ public final class RecordSizeLimits {
     /** The limit for {@code topic}, from the override, else the broker, else Kafka's default (logged). */
     public static int of(Map<String, Object> streamsConfig, String topic) {
         Object override = streamsConfig.get(OVERRIDE_PREFIX + topic);
-        int producerMax = intOr(streamsConfig.getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                streamsConfig.get("producer." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG)), KAFKA_DEFAULT);
-        int topicMax = override != null ? intOr(override, KAFKA_DEFAULT)
-                : CACHE.computeIfAbsent(streamsConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + "/" + topic,
+        int producerMax = intOr(
+                streamsConfig.getOrDefault(
+                        ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                        streamsConfig.get("producer." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG)),
+                KAFKA_DEFAULT);
+        int topicMax = override != null
+                ? intOr(override, KAFKA_DEFAULT)
+                : CACHE.computeIfAbsent(
+                        streamsConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG) + "/" + topic,
                         k -> fromBroker(streamsConfig, topic));
         return Math.min(topicMax, producerMax);
     }
 
     /** What the producer counts for this record, batch overhead included. */
     public static int sizeOf(byte[] key, byte[] value, Header[] headers) {
-        return AbstractRecords.estimateSizeInBytesUpperBound(RecordBatch.CURRENT_MAGIC_VALUE, CompressionType.NONE,
-                key, value, headers);
+        return AbstractRecords.estimateSizeInBytesUpperBound(
+                RecordBatch.CURRENT_MAGIC_VALUE, CompressionType.NONE, key, value, headers);
     }
 
     private static int fromBroker(Map<String, Object> streamsConfig, String topic) {
@@ -63,21 +68,29 @@ public final class RecordSizeLimits {
         });
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try (Admin client = Admin.create(admin)) {
-            Config config = client.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-            int limit = Integer.parseInt(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+            Config config = client.describeConfigs(List.of(resource))
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(resource);
+            int limit = Integer.parseInt(
+                    config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
             LOG.infof("%s takes records of at most %d bytes (max.message.bytes)", topic, limit);
             return limit;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            LOG.warnf("cannot read max.message.bytes of %s (%s); assuming Kafka's default %d bytes. Set %s%s to "
-                    + "configure it", topic, e, KAFKA_DEFAULT, OVERRIDE_PREFIX, topic);
+            LOG.warnf(
+                    "cannot read max.message.bytes of %s (%s); assuming Kafka's default %d bytes. Set %s%s to "
+                            + "configure it",
+                    topic, e, KAFKA_DEFAULT, OVERRIDE_PREFIX, topic);
             return KAFKA_DEFAULT;
         }
     }
 
     private static int intOr(Object value, int fallback) {
-        return value == null || value.toString().isBlank() ? fallback : Integer.parseInt(value.toString().trim());
+        return value == null || value.toString().isBlank()
+                ? fallback
+                : Integer.parseInt(value.toString().trim());
     }
 }

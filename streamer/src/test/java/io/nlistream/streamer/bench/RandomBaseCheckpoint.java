@@ -38,16 +38,29 @@ public final class RandomBaseCheckpoint {
         Path fixture = Path.of(System.getProperty("nli.fixtures.dir", "fixtures"), "camemberta-vocab-tiny");
         Path out = Path.of(args[0]);
         Files.createDirectories(out);
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "spm.model")) {
+        for (String f : List.of(
+                "tokenizer.json",
+                "tokenizer_config.json",
+                "special_tokens_map.json",
+                "added_tokens.json",
+                "spm.model")) {
             Files.copy(fixture.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        ObjectNode config = (ObjectNode) Json.mapper().readTree(fixture.resolve("config.json").toFile());
-        config.put("hidden_size", HIDDEN).put("embedding_size", HIDDEN).put("pooler_hidden_size", HIDDEN)
-                .put("intermediate_size", INTERMEDIATE).put("num_attention_heads", 12).put("num_hidden_layers", LAYERS);
-        Json.mapper().writerWithDefaultPrettyPrinter().writeValue(out.resolve("config.json").toFile(), config);
+        ObjectNode config = (ObjectNode)
+                Json.mapper().readTree(fixture.resolve("config.json").toFile());
+        config.put("hidden_size", HIDDEN)
+                .put("embedding_size", HIDDEN)
+                .put("pooler_hidden_size", HIDDEN)
+                .put("intermediate_size", INTERMEDIATE)
+                .put("num_attention_heads", 12)
+                .put("num_hidden_layers", LAYERS);
+        Json.mapper()
+                .writerWithDefaultPrettyPrinter()
+                .writeValue(out.resolve("config.json").toFile(), config);
 
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : tinyShapes(fixture.resolve("model.safetensors")).entrySet()) {
+        for (Map.Entry<String, long[]> e :
+                tinyShapes(fixture.resolve("model.safetensors")).entrySet()) {
             long[] scaled = e.getValue().clone();
             for (int i = 0; i < scaled.length; i++) {
                 scaled[i] = scaled[i] == 32 ? HIDDEN : scaled[i] == 64 ? INTERMEDIATE : scaled[i];
@@ -68,14 +81,16 @@ public final class RandomBaseCheckpoint {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] len = in.readNBytes(8);
             long n = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            JsonNode header = Json.mapper().readTree(new String(new DataInputStream(in).readNBytes((int) n), StandardCharsets.UTF_8));
+            JsonNode header = Json.mapper()
+                    .readTree(new String(new DataInputStream(in).readNBytes((int) n), StandardCharsets.UTF_8));
             Map<String, long[]> shapes = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (!e.getKey().equals("__metadata__")) {
                     List<Long> dims = new ArrayList<>();
                     e.getValue().get("shape").forEach(d -> dims.add(d.asLong()));
-                    shapes.put(e.getKey(), dims.stream().mapToLong(Long::longValue).toArray());
+                    shapes.put(
+                            e.getKey(), dims.stream().mapToLong(Long::longValue).toArray());
                 }
             }
             return shapes;
@@ -102,7 +117,10 @@ public final class RandomBaseCheckpoint {
         byte[] json = Json.mapper().writeValueAsBytes(header);
         SplittableRandom random = new SplittableRandom(42);
         try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            os.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+            os.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(json.length)
+                    .array());
             os.write(json);
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {

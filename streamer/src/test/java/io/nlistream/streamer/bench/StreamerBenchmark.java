@@ -66,6 +66,7 @@ public final class StreamerBenchmark {
     private static final BatchPolicy PER_RECORD = new BatchPolicy(1, 8192, Duration.ofMillis(10), 256);
     /** On a device a call costs the same whatever its rows: never split a batch into sub-batches. */
     private static final BatchPolicy DEVICE = new BatchPolicy(32, 8192, Duration.ofMillis(10), Integer.MAX_VALUE);
+
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 6);
     private static final int SERVICE_MS = Integer.getInteger("bench.service.ms", 10);
 
@@ -81,8 +82,14 @@ public final class StreamerBenchmark {
 
         ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
         NliModel model = models.load(bundle);
-        System.out.printf(Locale.ROOT, "bundle %s %s (%s), %d XNLI-fr dev pairs, %d partitions, %d cores%n",
-                model.ref().name(), model.ref().version(), model.provider(), n, PARTITIONS,
+        System.out.printf(
+                Locale.ROOT,
+                "bundle %s %s (%s), %d XNLI-fr dev pairs, %d partitions, %d cores%n",
+                model.ref().name(),
+                model.ref().version(),
+                model.provider(),
+                n,
+                PARTITIONS,
                 Runtime.getRuntime().availableProcessors());
 
         raw(model, pairs.subList(0, Math.min(32, n)), MICRO); // warm-up
@@ -104,8 +111,8 @@ public final class StreamerBenchmark {
             SimulatedAccelerator device2 = new SimulatedAccelerator(SERVICE_MS);
             Run sim2 = drain(bootstrap, models, devicePairs, DEVICE, device2, 2, "device-t2");
             double sim2Busy = device2.busyNanos() / 1e9 / sim2.seconds;
-            Run single = drain(bootstrap, models, pairs.subList(0, perRecordN), PER_RECORD, BatchRunner.DIRECT, 1,
-                    "single");
+            Run single =
+                    drain(bootstrap, models, pairs.subList(0, perRecordN), PER_RECORD, BatchRunner.DIRECT, 1, "single");
             report("Kafka EOS end to end, per record", single.pairsPerSecond);
             Run best = micro2.pairsPerSecond > micro.pairsPerSecond ? micro2 : micro;
             Run latency = paced(bootstrap, models, pairs, best.pairsPerSecond / 2, latencySeconds, best.threads);
@@ -113,27 +120,58 @@ public final class StreamerBenchmark {
 
             System.out.println();
             System.out.println("== targets (docs/streamer.md, Benchmark) ==");
-            System.out.printf(Locale.ROOT, "1. backlog end to end: %.0f pairs/s (1 thread), %.0f (2 threads);"
-                    + " mean batch %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max)%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "1. backlog end to end: %.0f pairs/s (1 thread), %.0f (2 threads);"
+                            + " mean batch %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max)%n",
                     micro.pairsPerSecond,
-                    micro2.pairsPerSecond, micro.meanBatch, MICRO.maxSize(), micro.meanBatch / MICRO.maxSize());
-            System.out.printf(Locale.ROOT, "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
-                    + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f (1 thread); %.0f pairs/s ="
-                    + " %.2f × ceiling, busy %.2f, mean batch %.1f (2 threads) (target ≥ 0.8)%n", SERVICE_MS,
-                    DEVICE.maxSize(), deviceCeiling, sim.pairsPerSecond, sim.pairsPerSecond / deviceCeiling, simBusy,
-                    sim.meanBatch, sim2.pairsPerSecond, sim2.pairsPerSecond / deviceCeiling, sim2Busy, sim2.meanBatch);
-            System.out.printf(Locale.ROOT, "3. end to end ÷ raw ORT (micro-batched): %.3f (1 thread), %.3f (2 threads)"
-                    + " (target ≥ 0.9)%n", micro.pairsPerSecond / rawMicro, micro2.pairsPerSecond / rawMicro);
+                    micro2.pairsPerSecond,
+                    micro.meanBatch,
+                    MICRO.maxSize(),
+                    micro.meanBatch / MICRO.maxSize());
+            System.out.printf(
+                    Locale.ROOT,
+                    "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
+                            + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f (1 thread); %.0f pairs/s ="
+                            + " %.2f × ceiling, busy %.2f, mean batch %.1f (2 threads) (target ≥ 0.8)%n",
+                    SERVICE_MS,
+                    DEVICE.maxSize(),
+                    deviceCeiling,
+                    sim.pairsPerSecond,
+                    sim.pairsPerSecond / deviceCeiling,
+                    simBusy,
+                    sim.meanBatch,
+                    sim2.pairsPerSecond,
+                    sim2.pairsPerSecond / deviceCeiling,
+                    sim2Busy,
+                    sim2.meanBatch);
+            System.out.printf(
+                    Locale.ROOT,
+                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 thread), %.3f (2 threads)" + " (target ≥ 0.9)%n",
+                    micro.pairsPerSecond / rawMicro,
+                    micro2.pairsPerSecond / rawMicro);
             double bound = MICRO.maxDelay().toMillis() + 2 * best.meanInferenceMs;
-            System.out.printf(Locale.ROOT, "4. latency at %.1f pairs/s (half max, %d thread(s)): p50 %.0f ms,"
-                    + " p99 %.0f ms over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f ms)%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "4. latency at %.1f pairs/s (half max, %d thread(s)): p50 %.0f ms,"
+                            + " p99 %.0f ms over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f ms)%n",
                     latency.rate,
-                    best.threads, latency.p50, latency.p99, latency.count, bound);
-            System.out.printf(Locale.ROOT, "5. scaling, 2 ÷ 1 stream threads: %.2f (end to end), %.2f (simulated"
-                    + " accelerator)%n", micro2.pairsPerSecond / micro.pairsPerSecond,
+                    best.threads,
+                    latency.p50,
+                    latency.p99,
+                    latency.count,
+                    bound);
+            System.out.printf(
+                    Locale.ROOT,
+                    "5. scaling, 2 ÷ 1 stream threads: %.2f (end to end), %.2f (simulated" + " accelerator)%n",
+                    micro2.pairsPerSecond / micro.pairsPerSecond,
                     sim2.pairsPerSecond / sim.pairsPerSecond);
-            System.out.printf(Locale.ROOT, "micro-batched ÷ per-record (end to end):       %.2f%n", micro.pairsPerSecond / single.pairsPerSecond);
-            System.out.printf(Locale.ROOT, "micro-batched ÷ per-record (raw ORT):          %.2f%n", rawMicro / rawSingle);
+            System.out.printf(
+                    Locale.ROOT,
+                    "micro-batched ÷ per-record (end to end):       %.2f%n",
+                    micro.pairsPerSecond / single.pairsPerSecond);
+            System.out.printf(
+                    Locale.ROOT, "micro-batched ÷ per-record (raw ORT):          %.2f%n", rawMicro / rawSingle);
             System.out.println("batch sizes, backlog drain (1 thread): " + micro.batchSizes);
             System.out.println("batch sizes, backlog drain (2 threads): " + micro2.batchSizes);
             System.out.println("batch sizes, simulated accelerator (1 thread): " + sim.batchSizes);
@@ -176,19 +214,37 @@ public final class StreamerBenchmark {
         }
     }
 
-    private record Run(double pairsPerSecond, double seconds, int threads, double meanBatch, double meanInferenceMs,
-            double rate, double p50, double p99, int count, String batchSizes) {}
+    private record Run(
+            double pairsPerSecond,
+            double seconds,
+            int threads,
+            double meanBatch,
+            double meanInferenceMs,
+            double rate,
+            double p50,
+            double p99,
+            int count,
+            String batchSizes) {}
 
     /** A backlog of pairs published at once, drained by a fresh EOS topology: pairs/s from first send to last commit. */
-    private static Run drain(String bootstrap, ActiveModel models, List<NliPair> pairs, BatchPolicy policy,
-            BatchRunner runner, int threads, String name) throws Exception {
+    private static Run drain(
+            String bootstrap,
+            ActiveModel models,
+            List<NliPair> pairs,
+            BatchPolicy policy,
+            BatchRunner runner,
+            int threads,
+            String name)
+            throws Exception {
         TopicNames topics = topics(bootstrap, name);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         KafkaStreams streams = streams(bootstrap, topics, policy, models, runner, registry, name, threads);
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, topics.classifications());
                 KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
-            List<ProducerRecord<byte[], byte[]>> records = pairs.stream().map(p -> new ProducerRecord<>(topics.pairs(),
-                    p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p))).toList();
+            List<ProducerRecord<byte[], byte[]>> records = pairs.stream()
+                    .map(p -> new ProducerRecord<>(
+                            topics.pairs(), p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)))
+                    .toList();
             long t0 = System.nanoTime();
             records.forEach(producer::send);
             producer.flush();
@@ -199,7 +255,16 @@ public final class StreamerBenchmark {
             double seconds = (System.nanoTime() - t0) / 1e9;
             DistributionSummary sizes = registry.find("nli.batch.size").summary();
             double inferenceMs = registry.find("nli.inference").timer().mean(TimeUnit.MILLISECONDS);
-            return new Run(pairs.size() / seconds, seconds, threads, sizes.mean(), inferenceMs, 0, 0, 0, pairs.size(),
+            return new Run(
+                    pairs.size() / seconds,
+                    seconds,
+                    threads,
+                    sizes.mean(),
+                    inferenceMs,
+                    0,
+                    0,
+                    0,
+                    pairs.size(),
                     batchSizes(registry));
         } finally {
             streams.close(Duration.ofSeconds(10));
@@ -207,12 +272,13 @@ public final class StreamerBenchmark {
     }
 
     /** Pairs sent at a fixed rate; latency = output arrival − input record timestamp (copied onto the output). */
-    private static Run paced(String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds,
-            int threads) throws Exception {
+    private static Run paced(
+            String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds, int threads)
+            throws Exception {
         TopicNames topics = topics(bootstrap, "paced");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        KafkaStreams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced",
-                threads);
+        KafkaStreams streams =
+                streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced", threads);
         int count = (int) Math.max(10, Math.min(rate * seconds, 20_000));
         long intervalNanos = (long) (1e9 / rate);
         List<Double> latencies = new ArrayList<>();
@@ -223,8 +289,12 @@ public final class StreamerBenchmark {
                 for (int i = 0; i < count; i++) {
                     NliPair p = pairs.get(i % pairs.size());
                     NliPair unique = new NliPair("paced-" + i, p.premise(), p.hypothesis());
-                    producer.send(new ProducerRecord<>(topics.pairs(), null, System.currentTimeMillis(),
-                            unique.id().getBytes(StandardCharsets.UTF_8), Pairs.json(unique)));
+                    producer.send(new ProducerRecord<>(
+                            topics.pairs(),
+                            null,
+                            System.currentTimeMillis(),
+                            unique.id().getBytes(StandardCharsets.UTF_8),
+                            Pairs.json(unique)));
                     next += intervalNanos;
                     long sleep = next - System.nanoTime();
                     if (sleep > 0) {
@@ -247,8 +317,18 @@ public final class StreamerBenchmark {
         } finally {
             streams.close(Duration.ofSeconds(10));
         }
-        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return new Run(0, 0, threads, 0, 0, rate, percentile(sorted, 0.50), percentile(sorted, 0.99), count,
+        double[] sorted =
+                latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Run(
+                0,
+                0,
+                threads,
+                0,
+                0,
+                rate,
+                percentile(sorted, 0.50),
+                percentile(sorted, 0.99),
+                count,
                 batchSizes(registry));
     }
 
@@ -264,22 +344,35 @@ public final class StreamerBenchmark {
             out.append(String.format(Locale.ROOT, "≤%.0f: %.0f  ", b.bucket(), b.count() - previous));
             previous = b.count();
         }
-        return out.append(String.format(Locale.ROOT, "(batches %d, mean %.1f, max %.0f)", s.count(), s.mean(), s.max())).toString();
+        return out.append(String.format(Locale.ROOT, "(batches %d, mean %.1f, max %.0f)", s.count(), s.mean(), s.max()))
+                .toString();
     }
 
     private static TopicNames topics(String bootstrap, String name) throws Exception {
-        TopicNames t = new TopicNames("bench." + name + ".pairs", "bench." + name + ".classifications", "bench." + name + ".dlq");
+        TopicNames t = new TopicNames(
+                "bench." + name + ".pairs", "bench." + name + ".classifications", "bench." + name + ".dlq");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(t.pairs(), PARTITIONS, (short) 1),
-                    new NewTopic(t.classifications(), PARTITIONS, (short) 1),
-                    new NewTopic(t.deadLetters(), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(t.pairs(), PARTITIONS, (short) 1),
+                            new NewTopic(t.classifications(), PARTITIONS, (short) 1),
+                            new NewTopic(t.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
         }
         return t;
     }
 
     /** The production settings of application.properties, started and waited for RUNNING. */
-    private static KafkaStreams streams(String bootstrap, TopicNames topics, BatchPolicy policy, ActiveModel models,
-            BatchRunner runner, SimpleMeterRegistry registry, String name, int threads) throws Exception {
+    private static KafkaStreams streams(
+            String bootstrap,
+            TopicNames topics,
+            BatchPolicy policy,
+            ActiveModel models,
+            BatchRunner runner,
+            SimpleMeterRegistry registry,
+            String name,
+            int threads)
+            throws Exception {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + name);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -289,9 +382,11 @@ public final class StreamerBenchmark {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
         p.put(StreamsConfig.POLL_MS_CONFIG, Integer.getInteger("bench.poll.ms", 5));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("nli-bench-state").toString());
-        KafkaStreams streams = new KafkaStreams(
-                NliTopology.build(topics, policy, models, new StreamerMetrics(registry), runner), p);
+        p.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                Files.createTempDirectory("nli-bench-state").toString());
+        KafkaStreams streams =
+                new KafkaStreams(NliTopology.build(topics, policy, models, new StreamerMetrics(registry), runner), p);
         streams.start();
         while (streams.state() != KafkaStreams.State.RUNNING) {
             Thread.sleep(50);
@@ -312,7 +407,8 @@ public final class StreamerBenchmark {
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         c.subscribe(List.of(topic));
         return c;
     }

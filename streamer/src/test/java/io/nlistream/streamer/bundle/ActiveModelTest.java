@@ -32,7 +32,9 @@ class ActiveModelTest {
             assertThat(inFlight.model().predict(List.of(pair))[0]).hasSize(3);
 
             inFlight.close();
-            assertThat(v1.isClosed()).as("closed once its last batch released it").isTrue();
+            assertThat(v1.isClosed())
+                    .as("closed once its last batch released it")
+                    .isTrue();
             try (ActiveModel.Lease next = active.lease()) {
                 assertThat(next.model().ref().version()).isEqualTo("2");
             }
@@ -49,7 +51,8 @@ class ActiveModelTest {
             assertThat(active.reload(bad)).hasValueSatisfying(m -> assertThat(m).contains("model.onnx has sha256"));
             assertThat(active.peek().ref().version()).isEqualTo("1");
             assertThat(active.peek().isClosed()).isFalse();
-            assertThatThrownBy(() -> active.load(tmp.resolve("missing"))).isInstanceOf(BundleException.class)
+            assertThatThrownBy(() -> active.load(tmp.resolve("missing")))
+                    .isInstanceOf(BundleException.class)
                     .hasMessageContaining("does not exist");
             assertThat(active.peek().ref().version()).isEqualTo("1");
         }

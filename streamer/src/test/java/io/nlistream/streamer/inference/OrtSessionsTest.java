@@ -23,19 +23,22 @@ class OrtSessionsTest {
         BundleManifest manifest = BundleVerifier.verify(dir);
         String cudaOutcome;
         try {
-            OrtSessions.Opened cuda = OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CUDA, 0, 0, "auto"));
+            OrtSessions.Opened cuda =
+                    OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CUDA, 0, 0, "auto"));
             cudaOutcome = cuda.provider();
             cuda.session().close();
         } catch (IllegalStateException e) {
             assertThat(e).hasMessageContaining("nli.inference.provider=cuda").hasMessageContaining("auto or cpu");
             cudaOutcome = "cpu";
         }
-        OrtSessions.Opened auto = OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"));
+        OrtSessions.Opened auto =
+                OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"));
         assertThat(auto.provider()).isEqualTo(cudaOutcome);
         assertThat(auto.variant().precision()).isEqualTo("fp32");
         auto.session().close();
 
-        OrtSessions.Opened cpu = OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 1, 1, "fp32"));
+        OrtSessions.Opened cpu =
+                OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 1, 1, "fp32"));
         assertThat(cpu.provider()).isEqualTo("cpu");
         cpu.session().close();
     }
@@ -44,22 +47,31 @@ class OrtSessionsTest {
     void aMissingVariantOrAnUnknownSettingIsRefusedWithTheFix() throws Exception {
         Path dir = TestBundles.tiny(tmp.resolve("b"), "1");
         BundleManifest manifest = BundleVerifier.verify(dir);
-        assertThatThrownBy(() -> OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 0, 0, "int8")))
-                .hasMessageContaining("has no int8 ONNX variant").hasMessageContaining("nli.inference.precision=auto");
+        assertThatThrownBy(
+                        () -> OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 0, 0, "int8")))
+                .hasMessageContaining("has no int8 ONNX variant")
+                .hasMessageContaining("nli.inference.precision=auto");
         assertThatThrownBy(() -> ExecutionProvider.fromId("tpu")).hasMessageContaining("use auto, cuda or cpu");
-        assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "bf16")).hasMessageContaining("fp32");
+        assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "bf16"))
+                .hasMessageContaining("fp32");
     }
 
     @Test
     void autoTakesInt8OnCpuOnlyWhenItsRecordedAgreementReachesTheThreshold() throws Exception {
         BundleManifest manifest = BundleVerifier.verify(TestBundles.tiny(tmp.resolve("b"), "1"));
-        assertThat(OrtSessions.variant(withInt8(manifest, 0.995), "auto", "cpu").precision()).isEqualTo("int8");
-        assertThat(OrtSessions.variant(withInt8(manifest, 0.98), "auto", "cpu").precision()).isEqualTo("fp32");
-        assertThat(OrtSessions.variant(withInt8(manifest, null), "auto", "cpu").precision()).isEqualTo("fp32");
-        assertThat(OrtSessions.variant(withInt8(manifest, 0.995), "auto", "cuda").precision())
-                .as("no fp16 variant: CUDA serves fp32, never int8").isEqualTo("fp32");
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.995), "auto", "cpu").precision())
+                .isEqualTo("int8");
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.98), "auto", "cpu").precision())
+                .isEqualTo("fp32");
+        assertThat(OrtSessions.variant(withInt8(manifest, null), "auto", "cpu").precision())
+                .isEqualTo("fp32");
+        assertThat(OrtSessions.variant(withInt8(manifest, 0.995), "auto", "cuda")
+                        .precision())
+                .as("no fp16 variant: CUDA serves fp32, never int8")
+                .isEqualTo("fp32");
         assertThat(OrtSessions.variant(withInt8(manifest, 0.5), "int8", "cpu").precision())
-                .as("an explicit precision is served as asked").isEqualTo("int8");
+                .as("an explicit precision is served as asked")
+                .isEqualTo("int8");
     }
 
     @Test
@@ -76,10 +88,27 @@ class OrtSessionsTest {
     private static BundleManifest withInt8(BundleManifest m, Double agreement) {
         List<BundleManifest.Variant> variants = new ArrayList<>(m.onnx().variants());
         variants.add(new BundleManifest.Variant("model.int8.onnx", "int8", 0.1, 0.01, agreement, 64));
-        BundleManifest.Onnx onnx = new BundleManifest.Onnx(m.onnx().inputs(), m.onnx().outputs(), m.onnx().opset(),
-                m.onnx().irVersion(), variants);
-        return new BundleManifest(m.formatVersion(), m.name(), m.version(), m.architecture(), m.baseModel(), m.labels(),
-                m.maxLength(), m.truncation(), m.padId(), m.tokenizer(), onnx, m.training(), m.metrics(), m.files(),
+        BundleManifest.Onnx onnx = new BundleManifest.Onnx(
+                m.onnx().inputs(),
+                m.onnx().outputs(),
+                m.onnx().opset(),
+                m.onnx().irVersion(),
+                variants);
+        return new BundleManifest(
+                m.formatVersion(),
+                m.name(),
+                m.version(),
+                m.architecture(),
+                m.baseModel(),
+                m.labels(),
+                m.maxLength(),
+                m.truncation(),
+                m.padId(),
+                m.tokenizer(),
+                onnx,
+                m.training(),
+                m.metrics(),
+                m.files(),
                 m.createdAt());
     }
 }

@@ -20,7 +20,8 @@ public final class DirectOrt implements AutoCloseable {
 
     public DirectOrt() throws Exception {
         tokenizer = PairTokenizer.load(TestBundles.fixture(), 128);
-        session = OrtEnvironment.getEnvironment().createSession(TestBundles.fixture().resolve("reference.onnx").toString());
+        session = OrtEnvironment.getEnvironment()
+                .createSession(TestBundles.fixture().resolve("reference.onnx").toString());
     }
 
     public double[] probabilities(String premise, String hypothesis) throws Exception {

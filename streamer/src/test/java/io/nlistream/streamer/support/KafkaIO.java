@@ -41,9 +41,13 @@ public final class KafkaIO {
      * Reads {@code topic} from the beginning (read_committed) until {@code done} holds for the records kept by
      * {@code keep}, then keeps reading for {@code settle} more to catch duplicates; fails after {@code timeout}.
      */
-    public static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic,
-            Predicate<ConsumerRecord<byte[], byte[]>> keep, Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
-            Duration settle, Duration timeout) {
+    public static List<ConsumerRecord<byte[], byte[]>> read(
+            String bootstrap,
+            String topic,
+            Predicate<ConsumerRecord<byte[], byte[]>> keep,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+            Duration settle,
+            Duration timeout) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
@@ -52,7 +56,8 @@ public final class KafkaIO {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             long settleUntil = Long.MAX_VALUE;
@@ -67,7 +72,8 @@ public final class KafkaIO {
                 }
             }
             if (!done.test(out)) {
-                throw new AssertionError("timed out after " + timeout + " reading " + topic + ": got " + out.size() + " records");
+                throw new AssertionError(
+                        "timed out after " + timeout + " reading " + topic + ": got " + out.size() + " records");
             }
         }
         return out;
@@ -77,10 +83,16 @@ public final class KafkaIO {
     public static List<ConsumerRecord<byte[], byte[]>> drain(String bootstrap, String topic, Duration duration) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         long until = System.nanoTime() + duration.toNanos();
-        read(bootstrap, topic, r -> {
-            out.add(r);
-            return false;
-        }, got -> System.nanoTime() > until, Duration.ZERO, duration.plusSeconds(30));
+        read(
+                bootstrap,
+                topic,
+                r -> {
+                    out.add(r);
+                    return false;
+                },
+                got -> System.nanoTime() > until,
+                Duration.ZERO,
+                duration.plusSeconds(30));
         return out;
     }
 

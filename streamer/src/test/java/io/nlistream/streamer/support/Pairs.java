@@ -29,7 +29,8 @@ public final class Pairs {
     private Pairs() {}
 
     public static NliPair pair(String id, int i) {
-        return new NliPair(id, PREMISES[i % PREMISES.length], HYPOTHESES[(i / PREMISES.length + i) % HYPOTHESES.length]);
+        return new NliPair(
+                id, PREMISES[i % PREMISES.length], HYPOTHESES[(i / PREMISES.length + i) % HYPOTHESES.length]);
     }
 
     public static List<NliPair> pairs(String prefix, int n) {

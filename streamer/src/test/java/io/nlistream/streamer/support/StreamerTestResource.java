@@ -18,6 +18,7 @@ public class StreamerTestResource extends KafkaTestResource {
     public static final int PARTITIONS = 2;
     /** The watched bundle directory; hot-reload tests write new versions into it. */
     public static Path bundleDir;
+
     public static String bootstrap;
 
     @Override
@@ -26,11 +27,14 @@ public class StreamerTestResource extends KafkaTestResource {
         bootstrap = config.get("kafka.bootstrap.servers");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(
-                    new NewTopic("nli.pairs", PARTITIONS, (short) 1),
-                    new NewTopic("nli.classifications", PARTITIONS, (short) 1),
-                    new NewTopic("nli.pairs.dlq", 1, (short) 1),
-                    new NewTopic("nli.control", 1, (short) 1))).all().get();
-            bundleDir = TestBundles.tiny(Files.createTempDirectory("nli-bundle-").resolve("served"), "1");
+                            new NewTopic("nli.pairs", PARTITIONS, (short) 1),
+                            new NewTopic("nli.classifications", PARTITIONS, (short) 1),
+                            new NewTopic("nli.pairs.dlq", 1, (short) 1),
+                            new NewTopic("nli.control", 1, (short) 1)))
+                    .all()
+                    .get();
+            bundleDir =
+                    TestBundles.tiny(Files.createTempDirectory("nli-bundle-").resolve("served"), "1");
         } catch (Exception e) {
             throw new IllegalStateException("cannot prepare the streamer test environment", e);
         }

@@ -27,7 +27,8 @@ public final class TestBundles {
     public static Path fixture() {
         String dir = System.getProperty("nli.fixtures.dir");
         if (dir == null) {
-            throw new IllegalStateException("-Dnli.fixtures.dir is not set; run the tests through Maven (the parent pom sets it)");
+            throw new IllegalStateException(
+                    "-Dnli.fixtures.dir is not set; run the tests through Maven (the parent pom sets it)");
         }
         return Path.of(dir, NAME);
     }
@@ -68,19 +69,38 @@ public final class TestBundles {
             }
             Files.copy(src.resolve("reference.onnx"), dir.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
             Map<String, String> files = new TreeMap<>();
-            for (String f : List.of("model.onnx", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+            for (String f :
+                    List.of("model.onnx", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
                 files.put(f, Sha256.ofFile(dir.resolve(f)));
             }
-            BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, NAME, version, "deberta-v2",
-                    "fixtures/" + NAME, Labels.CONTRACT, 128, "longest_first", 32002,
+            BundleManifest manifest = new BundleManifest(
+                    BundleManifest.FORMAT_VERSION,
+                    NAME,
+                    version,
+                    "deberta-v2",
+                    "fixtures/" + NAME,
+                    Labels.CONTRACT,
+                    128,
+                    "longest_first",
+                    32002,
                     new BundleManifest.Tokenizer("tokenizer.json", "tokenizer_config.json"),
-                    new BundleManifest.Onnx(List.of("input_ids", "attention_mask"), List.of("logits"), 17, 8,
+                    new BundleManifest.Onnx(
+                            List.of("input_ids", "attention_mask"),
+                            List.of("logits"),
+                            17,
+                            8,
                             List.of(new BundleManifest.Variant("model.onnx", "fp32"))),
-                    null, null, files, Instant.now());
+                    null,
+                    null,
+                    files,
+                    Instant.now());
             // Written last, as the exporter does: a watcher that sees the new manifest sees a complete bundle.
             Path tmp = dir.resolve(BundleManifest.FILE_NAME + ".tmp");
             Json.mapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);
-            Files.move(tmp, dir.resolve(BundleManifest.FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    dir.resolve(BundleManifest.FILE_NAME),
+                    StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             return dir;
         } catch (IOException e) {

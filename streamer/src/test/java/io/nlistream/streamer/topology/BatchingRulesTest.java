@@ -64,8 +64,12 @@ class BatchingRulesTest {
      * A driver over the topology with the given policy; the test pipes pairs in and reads classifications. The
      * batcher stamps arrivals with the wall clock, so the harness gives it a clock that moves with the driver's.
      */
-    private record Harness(TopologyTestDriver driver, TestInputTopic<byte[], byte[]> in,
-            TestOutputTopic<byte[], byte[]> out, SimpleMeterRegistry registry, AtomicLong clock)
+    private record Harness(
+            TopologyTestDriver driver,
+            TestInputTopic<byte[], byte[]> in,
+            TestOutputTopic<byte[], byte[]> out,
+            SimpleMeterRegistry registry,
+            AtomicLong clock)
             implements AutoCloseable {
         static Harness of(BatchPolicy policy) {
             AtomicLong clock = new AtomicLong(1_700_000_000_000L);
@@ -74,13 +78,17 @@ class BatchingRulesTest {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batching-test");
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-            TopologyTestDriver driver = new TopologyTestDriver(NliTopology.build(TOPICS, policy, models,
-                    new StreamerMetrics(registry), BatchRunner.DIRECT, clock::get), props,
+            TopologyTestDriver driver = new TopologyTestDriver(
+                    NliTopology.build(
+                            TOPICS, policy, models, new StreamerMetrics(registry), BatchRunner.DIRECT, clock::get),
+                    props,
                     Instant.ofEpochMilli(clock.get()));
-            return new Harness(driver,
+            return new Harness(
+                    driver,
                     driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer()),
                     driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                    registry, clock);
+                    registry,
+                    clock);
         }
 
         void advance(Duration d) {
@@ -93,7 +101,9 @@ class BatchingRulesTest {
         }
 
         List<String> ids() {
-            return out.readRecordsToList().stream().map(r -> read(r.value()).get("id").asText()).toList();
+            return out.readRecordsToList().stream()
+                    .map(r -> read(r.value()).get("id").asText())
+                    .toList();
         }
 
         double batches(String trigger) {
@@ -120,9 +130,14 @@ class BatchingRulesTest {
             pairs.subList(4, 10).forEach(h::send);
             assertThat(h.ids()).containsExactly("size-4", "size-5", "size-6", "size-7");
             assertThat(h.batches("size")).isEqualTo(2);
-            assertThat(h.registry.find("nli.queue.depth").gauge().value()).as("size-8, size-9 wait").isEqualTo(2);
-            assertThat(h.registry.find("nli.batch.fill").summary().mean()).as("full batches").isEqualTo(1.0);
-            assertThat(h.registry.find("nli.inference.busy").functionCounter().count()).isPositive();
+            assertThat(h.registry.find("nli.queue.depth").gauge().value())
+                    .as("size-8, size-9 wait")
+                    .isEqualTo(2);
+            assertThat(h.registry.find("nli.batch.fill").summary().mean())
+                    .as("full batches")
+                    .isEqualTo(1.0);
+            assertThat(h.registry.find("nli.inference.busy").functionCounter().count())
+                    .isPositive();
         }
     }
 
@@ -157,7 +172,9 @@ class BatchingRulesTest {
             h.advance(Duration.ofMillis(20));
             h.send(Pairs.pair("d-1", 1));
             h.advance(Duration.ofMillis(10));
-            assertThat(h.out.isEmpty()).as("the oldest pair has waited 30 ms of 40").isTrue();
+            assertThat(h.out.isEmpty())
+                    .as("the oldest pair has waited 30 ms of 40")
+                    .isTrue();
 
             h.advance(Duration.ofMillis(10));
             assertThat(h.ids()).containsExactly("d-0", "d-1");
@@ -179,13 +196,18 @@ class BatchingRulesTest {
                 NliModel model = lease.model();
                 for (int i = 0; i < 12; i++) {
                     JsonNode event = read(out.get(i).value());
-                    assertThat(SchemaValidator.get().validate(ContractSchema.NLI_CLASSIFICATION, event)).isEmpty();
+                    assertThat(SchemaValidator.get().validate(ContractSchema.NLI_CLASSIFICATION, event))
+                            .isEmpty();
                     assertThat(event.get("id").asText()).isEqualTo(pairs.get(i).id());
-                    assertThat(new String(out.get(i).key())).isEqualTo(pairs.get(i).id());
-                    EncodedPair alone = model.encode(pairs.get(i).premise(), pairs.get(i).hypothesis());
+                    assertThat(new String(out.get(i).key()))
+                            .isEqualTo(pairs.get(i).id());
+                    EncodedPair alone =
+                            model.encode(pairs.get(i).premise(), pairs.get(i).hypothesis());
                     double[] expected = model.predict(List.of(alone))[0];
                     for (int l = 0; l < 3; l++) {
-                        assertThat(event.get("probabilities").get(Labels.CONTRACT.get(l)).asDouble())
+                        assertThat(event.get("probabilities")
+                                        .get(Labels.CONTRACT.get(l))
+                                        .asDouble())
                                 .isCloseTo(expected[l], within(1e-5));
                     }
                     assertThat(event.get("inputTokens").asInt()).isEqualTo(alone.length());

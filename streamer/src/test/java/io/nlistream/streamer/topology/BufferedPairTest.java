@@ -9,10 +9,16 @@ import org.junit.jupiter.api.Test;
 
 /** The buffer store's changelog format: every field round-trips, and the JSON of older versions still restores. */
 class BufferedPairTest {
-    private static final BufferedPair PAIR = new BufferedPair(42, "k".getBytes(StandardCharsets.UTF_8),
+    private static final BufferedPair PAIR = new BufferedPair(
+            42,
+            "k".getBytes(StandardCharsets.UTF_8),
             "{\"id\":\"p1\"}".getBytes(StandardCharsets.UTF_8),
             List.of(new BufferedPair.Header("trace", new byte[] {1, 2}), new BufferedPair.Header("empty", null)),
-            1_700_000_000_000L, "nli.pairs", 3, 1234, 1_700_000_000_123L);
+            1_700_000_000_000L,
+            "nli.pairs",
+            3,
+            1234,
+            1_700_000_000_123L);
 
     @Test
     void binaryFormRoundTripsEveryFieldIncludingNullKeysAndHeaderValues() {

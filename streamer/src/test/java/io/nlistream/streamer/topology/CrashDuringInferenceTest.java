@@ -54,44 +54,79 @@ class CrashDuringInferenceTest {
         String bootstrap = broker.bootstrapServers();
         TopicNames topics = CrashWorker.topics(PREFIX);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic(topics.pairs(), PARTITIONS, (short) 1),
-                    new NewTopic(topics.classifications(), PARTITIONS, (short) 1),
-                    new NewTopic(topics.deadLetters(), 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic(topics.pairs(), PARTITIONS, (short) 1),
+                            new NewTopic(topics.classifications(), PARTITIONS, (short) 1),
+                            new NewTopic(topics.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
         }
         Path bundle = TestBundles.tiny(tmp.resolve("bundle"), "1");
         send(bootstrap, topics, 0, PAIRS);
 
         // 1. A slow worker: batches of 8, 300 ms each, so the 240 pairs need ~9 s; it is killed part-way.
-        Process worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", "-Dcrash.topics=" + PREFIX,
-                CrashWorker.class.getName(), bootstrap, APP, tmp.resolve("state-a").toString(), bundle.toString(), "10",
-                "8", "300").inheritIO().start();
+        Process worker = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dai.djl.offline=true",
+                        "-Dcrash.topics=" + PREFIX,
+                        CrashWorker.class.getName(),
+                        bootstrap,
+                        APP,
+                        tmp.resolve("state-a").toString(),
+                        bundle.toString(),
+                        "10",
+                        "8",
+                        "300")
+                .inheritIO()
+                .start();
         try {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> committedOutputs(bootstrap, topics) >= 24);
         } finally {
             // 2. Crash: no shutdown hook, no commit, no clean close; batches are queued and one is on the model.
             worker.destroyForcibly();
             assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
-        assertThat(committedOutputs(bootstrap, topics)).as("killed mid-backlog, not after it").isLessThan(PAIRS);
+        assertThat(committedOutputs(bootstrap, topics))
+                .as("killed mid-backlog, not after it")
+                .isLessThan(PAIRS);
 
         // 3. More pairs while it is down; a new instance (state only from the changelog) finishes the work.
         send(bootstrap, topics, PAIRS, PAIRS + 30);
-        KafkaStreams restarted = CrashWorker.start(bootstrap, APP, tmp.resolve("state-b"), bundle,
-                new BatchPolicy(8, 8192, Duration.ofMillis(10), 256), BatchRunner.DIRECT, topics);
+        KafkaStreams restarted = CrashWorker.start(
+                bootstrap,
+                APP,
+                tmp.resolve("state-b"),
+                bundle,
+                new BatchPolicy(8, 8192, Duration.ofMillis(10), 256),
+                BatchRunner.DIRECT,
+                topics);
         try {
             int total = PAIRS + 30;
-            List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(bootstrap, topics.classifications(), r -> true,
-                    got -> got.size() >= total, Duration.ofSeconds(3), Duration.ofSeconds(120));
+            List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(
+                    bootstrap,
+                    topics.classifications(),
+                    r -> true,
+                    got -> got.size() >= total,
+                    Duration.ofSeconds(3),
+                    Duration.ofSeconds(120));
             Map<Integer, Long> perIndex = out.stream()
                     .collect(Collectors.groupingBy(r -> index(r.value()), TreeMap::new, Collectors.counting()));
-            assertThat(perIndex.keySet()).hasSize(total).allSatisfy(i -> assertThat(i).isBetween(0, total - 1));
-            assertThat(perIndex).allSatisfy((i, count) -> assertThat(count).as("pair %d", i).isEqualTo(1));
-            Map<Integer, List<Integer>> byPartition = out.stream().collect(Collectors.groupingBy(
-                    ConsumerRecord::partition, Collectors.mapping(r -> index(r.value()), Collectors.toList())));
+            assertThat(perIndex.keySet())
+                    .hasSize(total)
+                    .allSatisfy(i -> assertThat(i).isBetween(0, total - 1));
+            assertThat(perIndex)
+                    .allSatisfy((i, count) -> assertThat(count).as("pair %d", i).isEqualTo(1));
+            Map<Integer, List<Integer>> byPartition = out.stream()
+                    .collect(Collectors.groupingBy(
+                            ConsumerRecord::partition, Collectors.mapping(r -> index(r.value()), Collectors.toList())));
             assertThat(byPartition).hasSize(PARTITIONS).allSatisfy((partition, indexes) -> {
-                assertThat(indexes).as("partition %d", partition).isSorted()
+                assertThat(indexes)
+                        .as("partition %d", partition)
+                        .isSorted()
                         .allSatisfy(i -> assertThat(i % PARTITIONS).isEqualTo(partition));
             });
         } finally {
@@ -104,14 +139,15 @@ class CrashDuringInferenceTest {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = from; i < to; i++) {
             NliPair p = Pairs.pair("inflight-" + i, i);
-            records.add(new ProducerRecord<>(topics.pairs(), i % PARTITIONS, p.id().getBytes(StandardCharsets.UTF_8),
-                    Pairs.json(p)));
+            records.add(new ProducerRecord<>(
+                    topics.pairs(), i % PARTITIONS, p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)));
         }
         KafkaIO.send(bootstrap, records);
     }
 
     private static int committedOutputs(String bootstrap, TopicNames topics) {
-        return KafkaIO.drain(bootstrap, topics.classifications(), Duration.ofMillis(500)).size();
+        return KafkaIO.drain(bootstrap, topics.classifications(), Duration.ofMillis(500))
+                .size();
     }
 
     private static int index(byte[] json) {

@@ -48,23 +48,37 @@ class CrashRecoveryTest {
     void bufferedPairsSurviveAKillAndComeOutExactlyOnce(KafkaBroker broker) throws Exception {
         String bootstrap = broker.bootstrapServers();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(new NewTopic("crash.pairs", 2, (short) 1),
-                    new NewTopic("crash.classifications", 2, (short) 1), new NewTopic("crash.dlq", 1, (short) 1))).all().get();
+            admin.createTopics(List.of(
+                            new NewTopic("crash.pairs", 2, (short) 1),
+                            new NewTopic("crash.classifications", 2, (short) 1),
+                            new NewTopic("crash.dlq", 1, (short) 1)))
+                    .all()
+                    .get();
         }
         Path bundle = TestBundles.tiny(tmp.resolve("bundle"), "1");
 
         // 1. A worker that never flushes on its own (1 h delay, room for 1000 pairs) buffers 25 pairs, commits them.
-        Process worker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-                CrashWorker.class.getName(), bootstrap, APP, tmp.resolve("state-a").toString(), bundle.toString(), "3600000")
-                .inheritIO().start();
+        Process worker = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Dai.djl.offline=true",
+                        CrashWorker.class.getName(),
+                        bootstrap,
+                        APP,
+                        tmp.resolve("state-a").toString(),
+                        bundle.toString(),
+                        "3600000")
+                .inheritIO()
+                .start();
         try {
             send(bootstrap, 0, 25);
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 await().atMost(Duration.ofSeconds(90)).until(() -> committed(admin) == 25);
             }
             assertThat(KafkaIO.drain(bootstrap, "crash.classifications", Duration.ofSeconds(1)))
-                    .as("the pairs are buffered, not classified").isEmpty();
+                    .as("the pairs are buffered, not classified")
+                    .isEmpty();
         } finally {
             // 2. Crash: no shutdown hook, no commit, no clean close.
             worker.destroyForcibly();
@@ -73,13 +87,19 @@ class CrashRecoveryTest {
 
         // 3. More pairs arrive while the service is down; a new instance starts from the changelog.
         send(bootstrap, 25, 35);
-        KafkaStreams restarted = CrashWorker.start(bootstrap, APP, tmp.resolve("state-b"), bundle,
-                new BatchPolicy(8, 8192, Duration.ofMillis(10), 256));
+        KafkaStreams restarted = CrashWorker.start(
+                bootstrap, APP, tmp.resolve("state-b"), bundle, new BatchPolicy(8, 8192, Duration.ofMillis(10), 256));
         try {
             Set<String> ids = ids(0, 35);
-            List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(bootstrap, "crash.classifications",
-                    r -> true, got -> got.size() >= ids.size(), Duration.ofSeconds(3), Duration.ofSeconds(120));
-            Map<String, Long> perId = out.stream().collect(Collectors.groupingBy(r -> id(r.value()), Collectors.counting()));
+            List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(
+                    bootstrap,
+                    "crash.classifications",
+                    r -> true,
+                    got -> got.size() >= ids.size(),
+                    Duration.ofSeconds(3),
+                    Duration.ofSeconds(120));
+            Map<String, Long> perId =
+                    out.stream().collect(Collectors.groupingBy(r -> id(r.value()), Collectors.counting()));
             assertThat(perId.keySet()).isEqualTo(ids);
             assertThat(perId).allSatisfy((id, count) -> assertThat(count).as(id).isEqualTo(1));
         } finally {
@@ -91,14 +111,20 @@ class CrashRecoveryTest {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = from; i < to; i++) {
             NliPair p = Pairs.pair("crash-" + i, i);
-            records.add(new ProducerRecord<>("crash.pairs", i % 2, p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)));
+            records.add(
+                    new ProducerRecord<>("crash.pairs", i % 2, p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)));
         }
         KafkaIO.send(bootstrap, records);
     }
 
     private static long committed(Admin admin) throws Exception {
-        Map<?, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(APP).partitionsToOffsetAndMetadata().get();
-        return offsets.values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
+        Map<?, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(APP)
+                .partitionsToOffsetAndMetadata()
+                .get();
+        return offsets.values().stream()
+                .filter(o -> o != null)
+                .mapToLong(OffsetAndMetadata::offset)
+                .sum();
     }
 
     private static Set<String> ids(int from, int to) {

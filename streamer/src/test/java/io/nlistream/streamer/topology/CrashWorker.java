@@ -39,9 +39,14 @@ public final class CrashWorker {
             }
             return out;
         };
-        KafkaStreams streams = start(args[0], args[1], Path.of(args[2]), Path.of(args[3]),
+        KafkaStreams streams = start(
+                args[0],
+                args[1],
+                Path.of(args[2]),
+                Path.of(args[3]),
                 new BatchPolicy(maxSize, 1_000_000, Duration.ofMillis(Long.parseLong(args[4])), 256),
-                serviceMs > 0 ? slow : BatchRunner.DIRECT, topics(System.getProperty("crash.topics", "crash")));
+                serviceMs > 0 ? slow : BatchRunner.DIRECT,
+                topics(System.getProperty("crash.topics", "crash")));
         Runtime.getRuntime().addShutdownHook(new Thread(streams::close));
         Thread.sleep(Long.MAX_VALUE);
     }
@@ -50,8 +55,14 @@ public final class CrashWorker {
         return start(bootstrap, appId, stateDir, bundle, policy, BatchRunner.DIRECT, TOPICS);
     }
 
-    static KafkaStreams start(String bootstrap, String appId, Path stateDir, Path bundle, BatchPolicy policy,
-            BatchRunner runner, TopicNames topics) {
+    static KafkaStreams start(
+            String bootstrap,
+            String appId,
+            Path stateDir,
+            Path bundle,
+            BatchPolicy policy,
+            BatchRunner runner,
+            TopicNames topics) {
         ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
         models.load(bundle);
         Properties p = new Properties();
@@ -64,8 +75,8 @@ public final class CrashWorker {
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
         p.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 5000);
-        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, policy, models,
-                new StreamerMetrics(new SimpleMeterRegistry()), runner), p);
+        KafkaStreams streams = new KafkaStreams(
+                NliTopology.build(topics, policy, models, new StreamerMetrics(new SimpleMeterRegistry()), runner), p);
         streams.start();
         return streams;
     }

@@ -28,8 +28,11 @@ class DeadLetterFitTest {
         int limit = 100_000;
         byte[] value = new byte[200_000];
         Arrays.fill(value, (byte) 'x');
-        Header[] original = {new RecordHeader("small", utf8("s")), new RecordHeader("huge", new byte[95_000]),
-                new RecordHeader("after", utf8("a"))};
+        Header[] original = {
+            new RecordHeader("small", utf8("s")),
+            new RecordHeader("huge", new byte[95_000]),
+            new RecordHeader("after", utf8("a"))
+        };
         DeadLetterFit.Fitted f = DeadLetterFit.fit(utf8("key"), value, REASON, original, 7L, limit);
 
         assertThat(f.truncated()).isTrue();
@@ -39,10 +42,12 @@ class DeadLetterFitTest {
         assertThat(f.headers().lastHeader("small")).isNotNull();
         assertThat(f.headers().lastHeader("after")).isNotNull();
         assertThat(f.headers().lastHeader("huge")).isNull();
-        assertThat(f.headers().lastHeader(DeadLetterFit.HEADERS_DROPPED).value()).isEqualTo(utf8("1"));
+        assertThat(f.headers().lastHeader(DeadLetterFit.HEADERS_DROPPED).value())
+                .isEqualTo(utf8("1"));
         assertThat(f.headers().lastHeader("dead-letter-reason").value()).isEqualTo(utf8("too-large: big"));
-        assertThat(Integer.parseInt(new String(f.headers().lastHeader(DeadLetterFit.ORIGINAL_SIZE).value(),
-                StandardCharsets.UTF_8))).isGreaterThan(295_000);
+        assertThat(Integer.parseInt(new String(
+                        f.headers().lastHeader(DeadLetterFit.ORIGINAL_SIZE).value(), StandardCharsets.UTF_8)))
+                .isGreaterThan(295_000);
     }
 
     private static byte[] utf8(String s) {

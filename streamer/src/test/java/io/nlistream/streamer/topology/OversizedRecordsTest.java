@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 class OversizedRecordsTest {
     /** The producer's default max.request.size, below the broker's default max.message.bytes (1048588). */
     private static final int LIMIT = 1_048_576;
+
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
     @Inject
@@ -48,8 +49,11 @@ class OversizedRecordsTest {
     @Test
     void recordsNearTheLimitAreDeadLetteredWithinItAndLaterPairsClassified() throws Exception {
         String bootstrap = StreamerTestResource.bootstrap;
-        Header[] trace = {new RecordHeader("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-                .getBytes(StandardCharsets.UTF_8))};
+        Header[] trace = {
+            new RecordHeader(
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".getBytes(StandardCharsets.UTF_8))
+        };
         // ~1 MiB pair: valid JSON, premise far over the schema's 20,000 characters
         byte[] big = nearLimit(n -> Pairs.json(new NliPair("big-1", "x".repeat(n), "h")), trace);
         // small pair with 60 KB of metadata (echoed on the classification) and one ~980 KB header
@@ -74,21 +78,25 @@ class OversizedRecordsTest {
             }
         }
 
-        List<ConsumerRecord<byte[], byte[]>> classified = KafkaIO.read(bootstrap, "nli.classifications", r -> true,
-                got -> got.size() >= 3, Duration.ofSeconds(2), TIMEOUT);
-        assertThat(classified).extracting(r -> Json.mapper().readTree(r.value()).get("id").asText())
+        List<ConsumerRecord<byte[], byte[]>> classified = KafkaIO.read(
+                bootstrap, "nli.classifications", r -> true, got -> got.size() >= 3, Duration.ofSeconds(2), TIMEOUT);
+        assertThat(classified)
+                .extracting(r -> Json.mapper().readTree(r.value()).get("id").asText())
                 .containsExactly("ok-1", "ok-2", "ok-3");
-        List<ConsumerRecord<byte[], byte[]>> dead = KafkaIO.read(bootstrap, "nli.pairs.dlq", r -> true,
-                got -> got.size() >= 2, Duration.ofSeconds(1), TIMEOUT);
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaIO.read(
+                bootstrap, "nli.pairs.dlq", r -> true, got -> got.size() >= 2, Duration.ofSeconds(1), TIMEOUT);
         assertThat(dead).hasSize(2);
 
         ConsumerRecord<byte[], byte[]> bigLetter = dead.get(0);
         Map<String, String> h = KafkaIO.headers(bigLetter);
         assertThat(h.get(DeadLetter.Headers.REASON)).startsWith(DeadLetter.Reason.SCHEMA_VIOLATION.code() + ": ");
-        assertThat(h).containsEntry(DeadLetter.Headers.TOPIC, "nli.pairs")
+        assertThat(h)
+                .containsEntry(DeadLetter.Headers.TOPIC, "nli.pairs")
                 .containsEntry(DeadLetter.Headers.PARTITION, "0")
-                .containsEntry(DeadLetter.Headers.OFFSET, Long.toString(sent.get(1).offset()))
-                .containsEntry(DeadLetterFit.TIMESTAMP, Long.toString(sent.get(1).timestamp()))
+                .containsEntry(
+                        DeadLetter.Headers.OFFSET, Long.toString(sent.get(1).offset()))
+                .containsEntry(
+                        DeadLetterFit.TIMESTAMP, Long.toString(sent.get(1).timestamp()))
                 .containsEntry(DeadLetterFit.TRUNCATED, "true")
                 .containsEntry("traceparent", new String(trace[0].value(), StandardCharsets.UTF_8));
         assertThat(Integer.parseInt(h.get(DeadLetterFit.ORIGINAL_SIZE))).isGreaterThan(LIMIT - 100);
@@ -98,9 +106,12 @@ class OversizedRecordsTest {
 
         ConsumerRecord<byte[], byte[]> hdrLetter = dead.get(1);
         Map<String, String> hh = KafkaIO.headers(hdrLetter);
-        assertThat(hh.get(DeadLetter.Headers.REASON)).startsWith(DeadLetter.Reason.TOO_LARGE.code() + ": ")
+        assertThat(hh.get(DeadLetter.Headers.REASON))
+                .startsWith(DeadLetter.Reason.TOO_LARGE.code() + ": ")
                 .contains("headers");
-        assertThat(hh).containsEntry(DeadLetter.Headers.OFFSET, Long.toString(sent.get(3).offset()))
+        assertThat(hh)
+                .containsEntry(
+                        DeadLetter.Headers.OFFSET, Long.toString(sent.get(3).offset()))
                 .containsEntry(DeadLetterFit.TRUNCATED, "true")
                 .containsKey("blob");
         // the header fits (with room for a prefix of at least 16 KiB), so the value is what gets cut
@@ -114,10 +125,14 @@ class OversizedRecordsTest {
     @Test
     void aBodyOverTheLimitIsRefusedWith413() {
         String pair = new String(Pairs.json(Pairs.pair("many", 0)), StandardCharsets.UTF_8);
-        String body = "[" + String.join(",", java.util.Collections.nCopies(5 * 1024 * 1024 / pair.length() + 1, pair))
-                + "]";
-        given().contentType("application/json").body(body).post("/pairs")
-                .then().statusCode(413).body("error", containsString("at most"));
+        String body =
+                "[" + String.join(",", java.util.Collections.nCopies(5 * 1024 * 1024 / pair.length() + 1, pair)) + "]";
+        given().contentType("application/json")
+                .body(body)
+                .post("/pairs")
+                .then()
+                .statusCode(413)
+                .body("error", containsString("at most"));
     }
 
     private static ProducerRecord<byte[], byte[]> record(byte[] value, Header[] headers) {

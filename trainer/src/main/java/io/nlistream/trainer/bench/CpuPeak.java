@@ -56,7 +56,14 @@ public record CpuPeak(String model, int cores, double mhz, int flopsPerCycle, St
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s, %d core(s) × %.0f MHz × %d fp32 FLOP/cycle (%s, 2 FMA pipes) = %.1f GFLOP/s",
-                model, cores, mhz, flopsPerCycle, isa, gflops());
+        return String.format(
+                Locale.ROOT,
+                "%s, %d core(s) × %.0f MHz × %d fp32 FLOP/cycle (%s, 2 FMA pipes) = %.1f GFLOP/s",
+                model,
+                cores,
+                mhz,
+                flopsPerCycle,
+                isa,
+                gflops());
     }
 }

@@ -21,8 +21,9 @@ import java.util.TreeMap;
 public final class BundleCalibration {
     private BundleCalibration() {}
 
-    public static BundleManifest write(Path bundle, Path outDir, String version, BundleManifest.Calibration calibration,
-            boolean replace) throws IOException {
+    public static BundleManifest write(
+            Path bundle, Path outDir, String version, BundleManifest.Calibration calibration, boolean replace)
+            throws IOException {
         BundleManifest m = BundleVerifier.verify(bundle);
         Path out = outDir.toAbsolutePath().normalize();
         if (out.equals(bundle.toAbsolutePath().normalize())) {
@@ -38,18 +39,33 @@ public final class BundleCalibration {
             BundleFiles.copyTree(bundle, Files.createDirectories(partial));
             for (BundleManifest.Variant v : m.onnx().variants()) {
                 Path file = partial.resolve(v.file());
-                ModelProto scaled = TemperatureScaling.apply(ModelProto.parseFrom(Files.readAllBytes(file)),
-                        calibration.temperature());
+                ModelProto scaled = TemperatureScaling.apply(
+                        ModelProto.parseFrom(Files.readAllBytes(file)), calibration.temperature());
                 Files.write(file, scaled.toByteArray());
             }
             Map<String, String> files = new TreeMap<>();
             for (String f : m.files().keySet()) {
                 files.put(f, Sha256.ofFile(partial.resolve(f)));
             }
-            BundleManifest calibrated = new BundleManifest(m.formatVersion(), m.name(), version, m.architecture(),
-                    m.baseModel(), m.labels(), m.maxLength(), m.truncation(), m.padId(), m.tokenizer(), m.onnx(),
-                    m.training(), m.metrics(), files, m.createdAt(), calibration);
-            Json.mapper().writerWithDefaultPrettyPrinter()
+            BundleManifest calibrated = new BundleManifest(
+                    m.formatVersion(),
+                    m.name(),
+                    version,
+                    m.architecture(),
+                    m.baseModel(),
+                    m.labels(),
+                    m.maxLength(),
+                    m.truncation(),
+                    m.padId(),
+                    m.tokenizer(),
+                    m.onnx(),
+                    m.training(),
+                    m.metrics(),
+                    files,
+                    m.createdAt(),
+                    calibration);
+            Json.mapper()
+                    .writerWithDefaultPrettyPrinter()
                     .writeValue(partial.resolve(BundleManifest.FILE_NAME).toFile(), calibrated);
             BundleVerifier.verify(partial);
             BundleFiles.deleteTree(out);

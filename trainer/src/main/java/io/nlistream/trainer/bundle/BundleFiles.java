@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 /** File chores of a bundle: which tokenizer files travel, directory copies and removal. */
 final class BundleFiles {
     /** What a tokenizer needs at serving time: the fast tokenizer and the files that name its special tokens. */
-    static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "added_tokens.json");
+    static final List<String> TOKENIZER_FILES =
+            List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json");
 
     private BundleFiles() {}
 

@@ -13,16 +13,16 @@ import io.nlistream.tokenizer.Truncation;
 import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.MetricsJson;
 import io.nlistream.trainer.eval.RunMetrics;
-import io.nlistream.trainer.onnx.ArchitectureExporter;
 import io.nlistream.trainer.model.lora.PeftAdapter;
+import io.nlistream.trainer.onnx.ArchitectureExporter;
 import io.nlistream.trainer.onnx.ExportCheck;
 import io.nlistream.trainer.onnx.GraphBuilder;
 import io.nlistream.trainer.onnx.OnnxExporter;
-import io.nlistream.trainer.parity.DjlReference;
-import io.nlistream.trainer.parity.OnnxParity;
 import io.nlistream.trainer.onnx.Precision;
-import io.nlistream.trainer.parity.ReferenceModel;
+import io.nlistream.trainer.parity.DjlReference;
 import io.nlistream.trainer.parity.FixtureExpected;
+import io.nlistream.trainer.parity.OnnxParity;
+import io.nlistream.trainer.parity.ReferenceModel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -61,15 +61,53 @@ public final class BundleWriter {
      * @param calibration the temperature the probabilities output applies; null: the report's metrics.json
      *     calibration (what {@code train} or {@code calibrate} fitted) when it has one, else none (T = 1)
      */
-    public record Request(Path modelDir, Path adapterDir, Path outDir, String name, String version, String baseModel,
-            int maxLength, Set<Precision> variants, List<String[]> samplePairs, ReferenceModel reference,
-            ObjectNode training, ObjectNode metrics, Path reportDir, boolean replace,
+    public record Request(
+            Path modelDir,
+            Path adapterDir,
+            Path outDir,
+            String name,
+            String version,
+            String baseModel,
+            int maxLength,
+            Set<Precision> variants,
+            List<String[]> samplePairs,
+            ReferenceModel reference,
+            ObjectNode training,
+            ObjectNode metrics,
+            Path reportDir,
+            boolean replace,
             BundleManifest.Calibration calibration) {
-        public Request(Path modelDir, Path adapterDir, Path outDir, String name, String version, String baseModel,
-                int maxLength, Set<Precision> variants, List<String[]> samplePairs, ReferenceModel reference,
-                ObjectNode training, ObjectNode metrics, Path reportDir, boolean replace) {
-            this(modelDir, adapterDir, outDir, name, version, baseModel, maxLength, variants, samplePairs, reference,
-                    training, metrics, reportDir, replace, null);
+        public Request(
+                Path modelDir,
+                Path adapterDir,
+                Path outDir,
+                String name,
+                String version,
+                String baseModel,
+                int maxLength,
+                Set<Precision> variants,
+                List<String[]> samplePairs,
+                ReferenceModel reference,
+                ObjectNode training,
+                ObjectNode metrics,
+                Path reportDir,
+                boolean replace) {
+            this(
+                    modelDir,
+                    adapterDir,
+                    outDir,
+                    name,
+                    version,
+                    baseModel,
+                    maxLength,
+                    variants,
+                    samplePairs,
+                    reference,
+                    training,
+                    metrics,
+                    reportDir,
+                    replace,
+                    null);
         }
     }
 
@@ -82,23 +120,29 @@ public final class BundleWriter {
     public BundleManifest write(Request r) throws IOException {
         Path out = r.outDir().toAbsolutePath().normalize();
         if (Files.exists(out) && !r.replace() && !isEmptyDir(out)) {
-            throw new IllegalArgumentException(out + " already exists and is not empty; choose another --out or pass"
-                    + " --force to replace it");
+            throw new IllegalArgumentException(
+                    out + " already exists and is not empty; choose another --out or pass" + " --force to replace it");
         }
         try (OnnxExporter exporter = OnnxExporter.load(r.modelDir(), r.adapterDir())) {
             return write(r, out, exporter, r.reference() != null ? r.reference() : new DjlReference(exporter.model()));
         }
     }
 
-    private BundleManifest write(Request r, Path out, OnnxExporter exporter, ReferenceModel reference) throws IOException {
+    private BundleManifest write(Request r, Path out, OnnxExporter exporter, ReferenceModel reference)
+            throws IOException {
         List<String> labels = LabelMapping.toContract(exporter.config().labels(), r.modelDir() + "/config.json");
-        Path tokenizerDir = r.adapterDir() != null && Files.isRegularFile(r.adapterDir().resolve(PairTokenizer.TOKENIZER_FILE))
-                ? r.adapterDir() : r.modelDir();
+        Path tokenizerDir =
+                r.adapterDir() != null && Files.isRegularFile(r.adapterDir().resolve(PairTokenizer.TOKENIZER_FILE))
+                        ? r.adapterDir()
+                        : r.modelDir();
 
         BundleManifest.Calibration calibration = calibration(r);
         double temperature = calibration == null ? 1 : calibration.temperature();
         if (calibration != null) {
-            log.printf(Locale.ROOT, "probabilities calibrated: softmax(logits / %.4f), fitted on %s%n", temperature,
+            log.printf(
+                    Locale.ROOT,
+                    "probabilities calibrated: softmax(logits / %.4f), fitted on %s%n",
+                    temperature,
                     calibration.fittedOn());
         }
         Path partial = out.resolveSibling(out.getFileName() + ".partial");
@@ -112,18 +156,28 @@ public final class BundleWriter {
             writeModel(exporter, Precision.FP32, temperature, fp32File);
             byte[] fp32 = Files.readAllBytes(fp32File);
             ExportCheck.Outputs fp32Out = ExportCheck.run(fp32, batches);
-            ExportCheck.Agreement check = ExportCheck.compare(fp32Out,
-                    calibrated(reference.outputs(batches), temperature));
+            ExportCheck.Agreement check =
+                    ExportCheck.compare(fp32Out, calibrated(reference.outputs(batches), temperature));
             String against = describe(batches, reference);
-            log.printf("fp32 export vs %s: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
+            log.printf(
+                    "fp32 export vs %s: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
                     against, check.maxAbsDiff(), check.maxProbabilityDiff(), check.argmaxAgreement(), check.rows());
             if (check.maxAbsDiff() > OnnxParity.TOLERANCE) {
-                throw new ExportCheckFailed(String.format(Locale.ROOT, "the fp32 ONNX export differs from %s by %.3g"
-                        + " (max abs logit diff, tolerance %.0e); no bundle was written", against, check.maxAbsDiff(),
+                throw new ExportCheckFailed(String.format(
+                        Locale.ROOT,
+                        "the fp32 ONNX export differs from %s by %.3g"
+                                + " (max abs logit diff, tolerance %.0e); no bundle was written",
+                        against,
+                        check.maxAbsDiff(),
                         OnnxParity.TOLERANCE));
             }
-            variants.add(new BundleManifest.Variant(Precision.FP32.fileName(), "fp32", check.maxAbsDiff(),
-                    check.maxProbabilityDiff(), check.argmaxAgreement(), check.rows()));
+            variants.add(new BundleManifest.Variant(
+                    Precision.FP32.fileName(),
+                    "fp32",
+                    check.maxAbsDiff(),
+                    check.maxProbabilityDiff(),
+                    check.argmaxAgreement(),
+                    check.rows()));
 
             for (Precision p : r.variants()) {
                 if (p == Precision.FP32) {
@@ -131,11 +185,13 @@ public final class BundleWriter {
                 }
                 Path file = partial.resolve(p.fileName());
                 writeModel(exporter, p, temperature, file);
-                ExportCheck.Agreement a = ExportCheck.compare(ExportCheck.run(Files.readAllBytes(file), batches), fp32Out);
-                log.printf("%s vs fp32: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
+                ExportCheck.Agreement a =
+                        ExportCheck.compare(ExportCheck.run(Files.readAllBytes(file), batches), fp32Out);
+                log.printf(
+                        "%s vs fp32: max |Δlogit| %.3g, max |Δp| %.3g, argmax agreement %.4f over %d rows%n",
                         p.id(), a.maxAbsDiff(), a.maxProbabilityDiff(), a.argmaxAgreement(), a.rows());
-                variants.add(new BundleManifest.Variant(p.fileName(), p.id(), a.maxAbsDiff(), a.maxProbabilityDiff(),
-                        a.argmaxAgreement(), a.rows()));
+                variants.add(new BundleManifest.Variant(
+                        p.fileName(), p.id(), a.maxAbsDiff(), a.maxProbabilityDiff(), a.argmaxAgreement(), a.rows()));
             }
 
             BundleFiles.copyTokenizer(tokenizerDir, partial);
@@ -153,16 +209,33 @@ public final class BundleWriter {
             for (String f : BundleFiles.list(partial)) {
                 files.put(f, Sha256.ofFile(partial.resolve(f)));
             }
-            String tokenizerConfig = Files.isRegularFile(partial.resolve("tokenizer_config.json")) ? "tokenizer_config.json" : null;
-            BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT_VERSION, r.name(), r.version(),
-                    exporter.config().architecture().manifestName(), baseModel(r), labels, r.maxLength(),
-                    Truncation.LONGEST_FIRST.name().toLowerCase(Locale.ROOT), tokenizer.padId(),
+            String tokenizerConfig =
+                    Files.isRegularFile(partial.resolve("tokenizer_config.json")) ? "tokenizer_config.json" : null;
+            BundleManifest manifest = new BundleManifest(
+                    BundleManifest.FORMAT_VERSION,
+                    r.name(),
+                    r.version(),
+                    exporter.config().architecture().manifestName(),
+                    baseModel(r),
+                    labels,
+                    r.maxLength(),
+                    Truncation.LONGEST_FIRST.name().toLowerCase(Locale.ROOT),
+                    tokenizer.padId(),
                     new BundleManifest.Tokenizer(PairTokenizer.TOKENIZER_FILE, tokenizerConfig),
-                    new BundleManifest.Onnx(List.of(ArchitectureExporter.INPUT_IDS, ArchitectureExporter.ATTENTION_MASK),
+                    new BundleManifest.Onnx(
+                            List.of(ArchitectureExporter.INPUT_IDS, ArchitectureExporter.ATTENTION_MASK),
                             List.of(ArchitectureExporter.LOGITS, ArchitectureExporter.PROBABILITIES),
-                            GraphBuilder.OPSET, GraphBuilder.IR_VERSION, variants),
-                    r.training(), r.metrics(), files, Instant.now(), calibration);
-            Json.mapper().writerWithDefaultPrettyPrinter().writeValue(partial.resolve(BundleManifest.FILE_NAME).toFile(), manifest);
+                            GraphBuilder.OPSET,
+                            GraphBuilder.IR_VERSION,
+                            variants),
+                    r.training(),
+                    r.metrics(),
+                    files,
+                    Instant.now(),
+                    calibration);
+            Json.mapper()
+                    .writerWithDefaultPrettyPrinter()
+                    .writeValue(partial.resolve(BundleManifest.FILE_NAME).toFile(), manifest);
             BundleVerifier.verify(partial);
 
             BundleFiles.deleteTree(out);
@@ -183,8 +256,11 @@ public final class BundleWriter {
 
     /** The reference's probabilities as the calibrated export must give them: softmax(logits / T). */
     private static ExportCheck.Outputs calibrated(ExportCheck.Outputs reference, double temperature) {
-        return new ExportCheck.Outputs(reference.logits(), reference.logits().stream()
-                .map(l -> Calibration.probabilities(l, l.length, temperature)).toList());
+        return new ExportCheck.Outputs(
+                reference.logits(),
+                reference.logits().stream()
+                        .map(l -> Calibration.probabilities(l, l.length, temperature))
+                        .toList());
     }
 
     private static BundleManifest.Calibration calibration(Request r) {
@@ -200,8 +276,13 @@ public final class BundleWriter {
 
     /** A fitted temperature as nli-bundle.json records it. */
     public static BundleManifest.Calibration toManifest(Calibration.Fit fit) {
-        return new BundleManifest.Calibration(BundleManifest.TEMPERATURE_SCALING, fit.temperature(), fit.fittedOn(),
-                fit.examples(), toManifest(fit.before()), toManifest(fit.after()));
+        return new BundleManifest.Calibration(
+                BundleManifest.TEMPERATURE_SCALING,
+                fit.temperature(),
+                fit.fittedOn(),
+                fit.examples(),
+                toManifest(fit.before()),
+                toManifest(fit.after()));
     }
 
     private static BundleManifest.CalibrationMetrics toManifest(Calibration.Metrics m) {
@@ -214,15 +295,22 @@ public final class BundleWriter {
         Path expectedFile = r.modelDir().resolve("expected.safetensors");
         if (r.adapterDir() == null && Files.isRegularFile(expectedFile)) {
             FixtureExpected e = FixtureExpected.read(expectedFile, "logits", null);
-            batches.add(new ExportCheck.Batch("fixture", e.inputIds(), e.attentionMask(), e.rows(), e.length(), e.logitRows()));
+            batches.add(new ExportCheck.Batch(
+                    "fixture", e.inputIds(), e.attentionMask(), e.rows(), e.length(), e.logitRows()));
         }
         List<EncodedPair> encoded = new ArrayList<>(tokenizer.encodeAll(
-                r.samplePairs().stream().map(p -> p[0]).toList(), r.samplePairs().stream().map(p -> p[1]).toList()));
+                r.samplePairs().stream().map(p -> p[0]).toList(),
+                r.samplePairs().stream().map(p -> p[1]).toList()));
         encoded.sort(Comparator.comparingInt(EncodedPair::length));
         for (int i = 0; i < encoded.size(); i += CHECK_BATCH) {
             var padded = tokenizer.pad(encoded.subList(i, Math.min(encoded.size(), i + CHECK_BATCH)));
-            batches.add(new ExportCheck.Batch("sample", padded.inputIds(), padded.attentionMask(), padded.batchSize(),
-                    padded.sequenceLength(), null));
+            batches.add(new ExportCheck.Batch(
+                    "sample",
+                    padded.inputIds(),
+                    padded.attentionMask(),
+                    padded.batchSize(),
+                    padded.sequenceLength(),
+                    null));
         }
         return batches;
     }
@@ -230,7 +318,8 @@ public final class BundleWriter {
     private static String describe(List<ExportCheck.Batch> batches, ReferenceModel reference) {
         boolean fixture = batches.stream().anyMatch(b -> b.expectedLogits() != null);
         boolean model = batches.stream().anyMatch(b -> b.expectedLogits() == null);
-        return fixture && model ? "the fixture's logits and " + reference.name()
+        return fixture && model
+                ? "the fixture's logits and " + reference.name()
                 : fixture ? "the fixture's logits (expected.safetensors)" : reference.name();
     }
 
@@ -241,12 +330,15 @@ public final class BundleWriter {
         }
         ObjectMapper json = new ObjectMapper();
         if (r.adapterDir() != null) {
-            JsonNode base = json.readTree(r.adapterDir().resolve(PeftAdapter.CONFIG_FILE).toFile()).path("base_model_name_or_path");
+            JsonNode base = json.readTree(
+                            r.adapterDir().resolve(PeftAdapter.CONFIG_FILE).toFile())
+                    .path("base_model_name_or_path");
             if (base.isTextual() && !base.asText().isBlank() && !base.asText().startsWith(".")) {
                 return base.asText();
             }
         }
-        JsonNode name = json.readTree(r.modelDir().resolve("config.json").toFile()).path("_name_or_path");
+        JsonNode name =
+                json.readTree(r.modelDir().resolve("config.json").toFile()).path("_name_or_path");
         if (name.isTextual() && !name.asText().isBlank()) {
             return name.asText();
         }

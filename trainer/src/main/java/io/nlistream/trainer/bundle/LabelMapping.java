@@ -13,9 +13,11 @@ public final class LabelMapping {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < id2label.size(); i++) {
             String name = id2label.get(i);
-            out.add(Labels.normalize(name).orElseThrow(() -> new IllegalArgumentException(source + ": label '" + name
-                    + "' does not map onto the contract labels " + Labels.CONTRACT + "; a generic head (LABEL_0, ...) is"
-                    + " not an NLI model: fine-tune it (nli-trainer train) or fix id2label in config.json")));
+            out.add(Labels.normalize(name)
+                    .orElseThrow(() -> new IllegalArgumentException(source + ": label '" + name
+                            + "' does not map onto the contract labels " + Labels.CONTRACT
+                            + "; a generic head (LABEL_0, ...) is"
+                            + " not an NLI model: fine-tune it (nli-trainer train) or fix id2label in config.json")));
         }
         if (out.size() != Labels.CONTRACT.size() || !new HashSet<>(out).containsAll(Labels.CONTRACT)) {
             throw new IllegalArgumentException(source + ": id2label " + id2label + " maps to " + out

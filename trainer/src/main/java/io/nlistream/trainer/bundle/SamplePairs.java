@@ -14,6 +14,7 @@ import java.util.List;
 public final class SamplePairs {
     /** The repository's BSD-2 French sample set, found when the command runs from the repository root. */
     public static final Path REPOSITORY_SAMPLE = Path.of("data", "samples", "eval.tsv");
+
     private static final String BUILT_IN = "check-pairs.tsv";
 
     private SamplePairs() {}
@@ -26,7 +27,8 @@ public final class SamplePairs {
         Path source = file != null ? file : Files.isRegularFile(REPOSITORY_SAMPLE) ? REPOSITORY_SAMPLE : null;
         List<String[]> pairs = new ArrayList<>();
         if (source != null) {
-            NliReader.read(source).examples().stream().limit(limit)
+            NliReader.read(source).examples().stream()
+                    .limit(limit)
                     .forEach(e -> pairs.add(new String[] {e.premise(), e.hypothesis()}));
             return pairs;
         }

@@ -8,10 +8,20 @@ import java.util.List;
  * ({@code switch (config.architecture())}), so a new family fails to compile until every place handles it.
  */
 public enum Architecture {
-    DEBERTA_V2("deberta", "DebertaV2ForSequenceClassification", "deberta-v2", List.of("classifier.", "pooler."),
-            List.of("query_proj", "value_proj"), "classifier.weight"),
-    ROBERTA("roberta", "RobertaForSequenceClassification", "roberta", List.of("classifier."),
-            List.of("query", "value"), "classifier.out_proj.weight");
+    DEBERTA_V2(
+            "deberta",
+            "DebertaV2ForSequenceClassification",
+            "deberta-v2",
+            List.of("classifier.", "pooler."),
+            List.of("query_proj", "value_proj"),
+            "classifier.weight"),
+    ROBERTA(
+            "roberta",
+            "RobertaForSequenceClassification",
+            "roberta",
+            List.of("classifier."),
+            List.of("query", "value"),
+            "classifier.out_proj.weight");
 
     private final String basePrefix;
     private final String className;
@@ -20,8 +30,13 @@ public enum Architecture {
     private final List<String> defaultLoraTargets;
     private final String classifierWeight;
 
-    Architecture(String basePrefix, String className, String manifestName, List<String> headPrefixes,
-            List<String> defaultLoraTargets, String classifierWeight) {
+    Architecture(
+            String basePrefix,
+            String className,
+            String manifestName,
+            List<String> headPrefixes,
+            List<String> defaultLoraTargets,
+            String classifierWeight) {
         this.basePrefix = basePrefix;
         this.className = className;
         this.manifestName = manifestName;

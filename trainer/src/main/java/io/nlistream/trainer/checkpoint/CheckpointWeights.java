@@ -53,8 +53,8 @@ public final class CheckpointWeights {
         try {
             list = PytorchBinReader.read(file, manager);
         } catch (IOException e) {
-            throw new CheckpointException(e.getMessage()
-                    + " (or convert the checkpoint to model.safetensors with save_pretrained)", e);
+            throw new CheckpointException(
+                    e.getMessage() + " (or convert the checkpoint to model.safetensors with save_pretrained)", e);
         }
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (NDArray a : list) {

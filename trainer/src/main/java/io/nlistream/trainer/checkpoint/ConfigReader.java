@@ -54,8 +54,11 @@ public final class ConfigReader {
         return switch (modelType) {
             case "deberta-v2" -> debertaV2(modelType);
             case "roberta", "camembert", "xlm-roberta" -> roberta(modelType);
-            default -> throw fail("model_type", "'" + modelType + "' is not supported; supported: deberta-v2 (CamemBERTa,"
-                    + " DeBERTa-v3), roberta / camembert / xlm-roberta (CamemBERT)");
+            default ->
+                throw fail(
+                        "model_type",
+                        "'" + modelType + "' is not supported; supported: deberta-v2 (CamemBERTa,"
+                                + " DeBERTa-v3), roberta / camembert / xlm-roberta (CamemBERT)");
         };
     }
 
@@ -70,14 +73,17 @@ public final class ConfigReader {
         for (String part : normRelEbd.split("\\|")) {
             switch (part.strip()) {
                 case "layer_norm" -> layerNormRel = true;
-                case "none", "" -> { }
-                default -> throw fail("norm_rel_ebd", "'" + normRelEbd + "' is not supported; supported: none, layer_norm");
+                case "none", "" -> {}
+                default ->
+                    throw fail("norm_rel_ebd", "'" + normRelEbd + "' is not supported; supported: none, layer_norm");
             }
         }
         int convKernel = integer("conv_kernel_size", 0);
         if (convKernel > 0 && convKernel % 2 == 0) {
-            throw fail("conv_kernel_size", convKernel + " is even; transformers pads (k-1)/2 per side, which only keeps the"
-                    + " length for odd kernels");
+            throw fail(
+                    "conv_kernel_size",
+                    convKernel + " is even; transformers pads (k-1)/2 per side, which only keeps the"
+                            + " length for odd kernels");
         }
         int convGroups = integer("conv_groups", 1);
         if (convGroups < 1 || hidden % convGroups != 0) {
@@ -124,7 +130,8 @@ public final class ConfigReader {
     private RobertaConfig roberta(String modelType) {
         String positionType = string("position_embedding_type", "absolute");
         if (!positionType.equals("absolute")) {
-            throw fail("position_embedding_type", "'" + positionType + "' is not supported; only absolute positions are");
+            throw fail(
+                    "position_embedding_type", "'" + positionType + "' is not supported; only absolute positions are");
         }
         if (bool("is_decoder", false)) {
             throw fail("is_decoder", "is true; only encoders (is_decoder: false) can classify pairs here");
@@ -202,7 +209,8 @@ public final class ConfigReader {
             int expect = 0;
             for (int id : byId.keySet()) {
                 if (id != expect++) {
-                    throw fail("id2label", "ids must be 0.." + (byId.size() - 1) + " without gaps, got " + byId.keySet());
+                    throw fail(
+                            "id2label", "ids must be 0.." + (byId.size() - 1) + " without gaps, got " + byId.keySet());
                 }
             }
             return List.copyOf(labels);
@@ -218,8 +226,10 @@ public final class ConfigReader {
     private String activation(String field, String fallback) {
         String act = string(field, fallback);
         if (!ModelConfig.ACTIVATIONS.contains(act)) {
-            throw fail(field, "'" + act + "' is not supported; supported: " + String.join(", ", ModelConfig.ACTIVATIONS)
-                    + " (gelu is the exact erf GELU)");
+            throw fail(
+                    field,
+                    "'" + act + "' is not supported; supported: " + String.join(", ", ModelConfig.ACTIVATIONS)
+                            + " (gelu is the exact erf GELU)");
         }
         return act;
     }

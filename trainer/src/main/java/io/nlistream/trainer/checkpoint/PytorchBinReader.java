@@ -76,21 +76,25 @@ public final class PytorchBinReader {
             byte[] pickle = new byte[pkl.remaining()];
             pkl.get(pickle);
             Object root = new RestrictedUnpickler(new ByteArrayInputStream(pickle), pid -> storage(pid, 5)).load();
-            return materialize(stateDict(root), key -> {
-                String name = prefix + "data/" + key;
-                if (!zip.has(name)) {
-                    throw new IOException("storage record " + name + " is missing");
-                }
-                return zip.read(name);
-            }, order, manager);
+            return materialize(
+                    stateDict(root),
+                    key -> {
+                        String name = prefix + "data/" + key;
+                        if (!zip.has(name)) {
+                            throw new IOException("storage record " + name + " is missing");
+                        }
+                        return zip.read(name);
+                    },
+                    order,
+                    manager);
         }
     }
 
     /** The archive's top folder: "archive" since torch 1.7, the file's stem before that. */
     private static String archivePrefix(TorchZip zip) throws IOException {
         if (zip.names().stream().anyMatch(name -> name.endsWith("/constants.pkl"))) {
-            throw new IOException("it is a TorchScript archive (torch.jit.save), not a state dict saved with"
-                    + " torch.save");
+            throw new IOException(
+                    "it is a TorchScript archive (torch.jit.save), not a state dict saved with" + " torch.save");
         }
         for (String name : zip.names()) {
             int slash = name.indexOf('/');
@@ -105,7 +109,10 @@ public final class PytorchBinReader {
         if (!zip.has(prefix + "byteorder")) {
             return ByteOrder.LITTLE_ENDIAN;
         }
-        String order = StandardCharsets.US_ASCII.decode(zip.read(prefix + "byteorder")).toString().trim();
+        String order = StandardCharsets.US_ASCII
+                .decode(zip.read(prefix + "byteorder"))
+                .toString()
+                .trim();
         return switch (order) {
             case "little" -> ByteOrder.LITTLE_ENDIAN;
             case "big" -> ByteOrder.BIG_ENDIAN;
@@ -132,10 +139,10 @@ public final class PytorchBinReader {
             if (!Long.valueOf(LEGACY_PROTOCOL).equals(protocol)) {
                 throw new IOException("unsupported legacy torch.save protocol " + protocol);
             }
-            ByteOrder order = unpickler.load() instanceof Map<?, ?> sysInfo
-                            && Boolean.FALSE.equals(sysInfo.get("little_endian"))
-                    ? ByteOrder.BIG_ENDIAN
-                    : ByteOrder.LITTLE_ENDIAN;
+            ByteOrder order =
+                    unpickler.load() instanceof Map<?, ?> sysInfo && Boolean.FALSE.equals(sysInfo.get("little_endian"))
+                            ? ByteOrder.BIG_ENDIAN
+                            : ByteOrder.LITTLE_ENDIAN;
             List<Map.Entry<String, Tensor>> tensors = stateDict(unpickler.load());
             Map<String, ByteBuffer> data = new HashMap<>();
             if (!(unpickler.load() instanceof List<?> keys)) {
@@ -154,18 +161,22 @@ public final class PytorchBinReader {
                 }
                 byte[] bytes = in.readNBytes((int) nbytes);
                 if (bytes.length != nbytes) {
-                    throw new IOException("storage " + key + " is truncated: " + bytes.length + " of " + nbytes
-                            + " bytes");
+                    throw new IOException(
+                            "storage " + key + " is truncated: " + bytes.length + " of " + nbytes + " bytes");
                 }
                 data.put(storage.key(), ByteBuffer.wrap(bytes));
             }
-            return materialize(tensors, key -> {
-                ByteBuffer bytes = data.get(key);
-                if (bytes == null) {
-                    throw new IOException("storage " + key + " is not in the file's storage list");
-                }
-                return bytes;
-            }, order, manager);
+            return materialize(
+                    tensors,
+                    key -> {
+                        ByteBuffer bytes = data.get(key);
+                        if (bytes == null) {
+                            throw new IOException("storage " + key + " is not in the file's storage list");
+                        }
+                        return bytes;
+                    },
+                    order,
+                    manager);
         }
     }
 
@@ -211,8 +222,9 @@ public final class PytorchBinReader {
     }
 
     /** Builds the arrays in state-dict order; a storage's bytes stay cached only while a later tensor needs them. */
-    private static NDList materialize(List<Map.Entry<String, Tensor>> tensors, StorageSource source, ByteOrder order,
-            NDManager manager) throws IOException {
+    private static NDList materialize(
+            List<Map.Entry<String, Tensor>> tensors, StorageSource source, ByteOrder order, NDManager manager)
+            throws IOException {
         Map<String, Integer> uses = new HashMap<>();
         tensors.forEach(e -> uses.merge(e.getValue().storage().key(), 1, Integer::sum));
         Map<String, ByteBuffer> cache = new LinkedHashMap<>();
@@ -252,15 +264,16 @@ public final class PytorchBinReader {
             TorchDType dtype = t.dtype();
             int outSize = dtype.target.getNumOfBytes();
             if (numel > 0 && (t.offset() < 0 || (lastIndex + 1) * dtype.elementSize > storage.limit())) {
-                throw new IOException("tensor '" + name + "' reads past the end of its storage ("
-                        + storage.limit() + " bytes): the file is truncated or corrupt");
+                throw new IOException("tensor '" + name + "' reads past the end of its storage (" + storage.limit()
+                        + " bytes): the file is truncated or corrupt");
             }
             if (numel * outSize > Integer.MAX_VALUE - 8) {
                 throw new IOException("tensor '" + name + "' is larger than 2 GiB");
             }
             ByteBuffer src = storage.duplicate().order(order);
             ByteBuffer out = ByteBuffer.allocateDirect((int) (numel * outSize)).order(ByteOrder.nativeOrder());
-            if (isContiguous(t) && dtype.target.getNumOfBytes() == dtype.elementSize
+            if (isContiguous(t)
+                    && dtype.target.getNumOfBytes() == dtype.elementSize
                     && order == ByteOrder.nativeOrder()) {
                 int from = (int) (t.offset() * dtype.elementSize);
                 out.put(src.limit(from + (int) (numel * outSize)).position(from));

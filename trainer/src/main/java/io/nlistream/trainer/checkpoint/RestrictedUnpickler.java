@@ -176,9 +176,12 @@ final class RestrictedUnpickler {
     private Object global(String module, String name, long at) throws IOException {
         Object value = ALLOWED_GLOBALS.get(module + "." + name);
         if (value == null) {
-            throw error(at, "refusing global '" + module + "." + name + "': a pytorch_model.bin may only contain"
-                    + " tensors and plain containers (allowed: " + allowedSummary() + "). Convert the checkpoint"
-                    + " to model.safetensors, or re-save its state_dict with torch.save, if you trust its source.");
+            throw error(
+                    at,
+                    "refusing global '" + module + "." + name + "': a pytorch_model.bin may only contain"
+                            + " tensors and plain containers (allowed: " + allowedSummary()
+                            + "). Convert the checkpoint"
+                            + " to model.safetensors, or re-save its state_dict with torch.save, if you trust its source.");
         }
         return value;
     }
@@ -267,8 +270,12 @@ final class RestrictedUnpickler {
 
     private static String allowedSummary() {
         Set<String> names = new TreeSet<>();
-        ALLOWED_GLOBALS.forEach((k, v) -> names.add(v instanceof Callable ? k : k.startsWith("torch.cuda.")
-                ? "torch.cuda.*Storage" : k.endsWith("Storage") ? "torch.*Storage" : "torch.<dtype>"));
+        ALLOWED_GLOBALS.forEach((k, v) -> names.add(
+                v instanceof Callable
+                        ? k
+                        : k.startsWith("torch.cuda.")
+                                ? "torch.cuda.*Storage"
+                                : k.endsWith("Storage") ? "torch.*Storage" : "torch.<dtype>"));
         return String.join(", ", names);
     }
 

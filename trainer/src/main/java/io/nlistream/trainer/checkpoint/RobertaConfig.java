@@ -29,8 +29,22 @@ public record RobertaConfig(
 
     @Override
     public RobertaConfig withLabels(List<String> newLabels) {
-        return new RobertaConfig(modelType, vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize,
-                hiddenAct, hiddenDropoutProb, attentionProbsDropoutProb, maxPositionEmbeddings, typeVocabSize,
-                layerNormEps, padTokenId, classifierDropout, initializerRange, List.copyOf(newLabels));
+        return new RobertaConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                numHiddenLayers,
+                numAttentionHeads,
+                intermediateSize,
+                hiddenAct,
+                hiddenDropoutProb,
+                attentionProbsDropoutProb,
+                maxPositionEmbeddings,
+                typeVocabSize,
+                layerNormEps,
+                padTokenId,
+                classifierDropout,
+                initializerRange,
+                List.copyOf(newLabels));
     }
 }

@@ -34,7 +34,9 @@ public final class Safetensors {
 
     /** How floating tensors are stored on write. */
     public enum FloatFormat {
-        F32, F16, BF16
+        F32,
+        F16,
+        BF16
     }
 
     /** One entry of the header. */
@@ -77,7 +79,8 @@ public final class Safetensors {
      * Writes {@code tensors} (F32, I64, I32 or BOOLEAN arrays) in the given order; F32 ones stored as {@code floats}.
      * The file is written beside its target and moved into place, so a crash never leaves a truncated file.
      */
-    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata, FloatFormat floats) {
+    public static void write(
+            Path file, Map<String, NDArray> tensors, Map<String, String> metadata, FloatFormat floats) {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject("__metadata__");
@@ -99,8 +102,9 @@ public final class Safetensors {
                     case BOOLEAN -> "BOOL";
                     case UINT8 -> "U8";
                     case INT8 -> "I8";
-                    default -> throw new IllegalArgumentException(
-                            "cannot write tensor " + e.getKey() + " of type " + a.getDataType() + " to safetensors");
+                    default ->
+                        throw new IllegalArgumentException("cannot write tensor " + e.getKey() + " of type "
+                                + a.getDataType() + " to safetensors");
                 };
                 ByteBuffer bb = a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                 bytes = new byte[bb.remaining()];
@@ -108,8 +112,10 @@ public final class Safetensors {
             }
             ObjectNode entry = header.putObject(e.getKey());
             entry.put("dtype", dtype);
-            entry.putArray("shape").addAll(
-                    java.util.Arrays.stream(a.getShape().getShape()).mapToObj(JSON.getNodeFactory()::numberNode).toList());
+            entry.putArray("shape")
+                    .addAll(java.util.Arrays.stream(a.getShape().getShape())
+                            .mapToObj(JSON.getNodeFactory()::numberNode)
+                            .toList());
             entry.putArray("data_offsets").add(offset).add(offset + bytes.length);
             offset += bytes.length;
             payloads.put(e.getKey(), bytes);
@@ -126,7 +132,8 @@ public final class Safetensors {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".part");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(prefix);
                 for (byte[] bytes : payloads.values()) {
                     ch.write(ByteBuffer.wrap(bytes));
@@ -159,8 +166,9 @@ public final class Safetensors {
             case "F32", "I32", "U32" -> 4;
             case "F16", "BF16", "I16", "U16" -> 2;
             case "I8", "U8", "BOOL" -> 1;
-            default -> throw new CheckpointException(file + ": tensor " + name + " has dtype " + t.dtype
-                    + ", which this reader does not support (F64, F32, F16, BF16, I64, I32, I8, U8, BOOL)");
+            default ->
+                throw new CheckpointException(file + ": tensor " + name + " has dtype " + t.dtype
+                        + ", which this reader does not support (F64, F32, F16, BF16, I64, I32, I8, U8, BOOL)");
         };
         if (count * width != data.remaining()) {
             throw new CheckpointException(file + ": tensor " + name + " declares shape " + shape + " of " + t.dtype
@@ -212,8 +220,9 @@ public final class Safetensors {
                 data.get(b);
                 return manager.create(ByteBuffer.wrap(b), shape, t.dtype.equals("U8") ? DataType.UINT8 : DataType.INT8);
             }
-            default -> throw new CheckpointException(file + ": tensor " + name + " has dtype " + t.dtype
-                    + ", which this reader does not convert; store it as F32, F16, BF16, I64 or I32");
+            default ->
+                throw new CheckpointException(file + ": tensor " + name + " has dtype " + t.dtype
+                        + ", which this reader does not convert; store it as F32, F16, BF16, I64 or I32");
         }
     }
 
@@ -248,7 +257,8 @@ public final class Safetensors {
             JsonNode v = e.getValue();
             JsonNode offsets = v.path("data_offsets");
             if (!v.path("dtype").isTextual() || !v.path("shape").isArray() || offsets.size() != 2) {
-                throw new CheckpointException(file + ": header entry " + e.getKey() + " lacks dtype, shape or data_offsets");
+                throw new CheckpointException(
+                        file + ": header entry " + e.getKey() + " lacks dtype, shape or data_offsets");
             }
             long[] shape = new long[v.get("shape").size()];
             for (int i = 0; i < shape.length; i++) {
@@ -257,8 +267,9 @@ public final class Safetensors {
             long begin = offsets.get(0).asLong();
             long end = offsets.get(1).asLong();
             if (begin < 0 || end < begin || end > dataSize) {
-                throw new CheckpointException(file + ": tensor " + e.getKey() + " points outside the file (offsets "
-                        + begin + ".." + end + ", data " + dataSize + " bytes); the file is truncated, download it again");
+                throw new CheckpointException(
+                        file + ": tensor " + e.getKey() + " points outside the file (offsets " + begin + ".." + end
+                                + ", data " + dataSize + " bytes); the file is truncated, download it again");
             }
             tensors.put(e.getKey(), new TensorInfo(v.get("dtype").asText(), shape, begin, end));
         }

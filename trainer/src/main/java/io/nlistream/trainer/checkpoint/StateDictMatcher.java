@@ -25,8 +25,12 @@ public final class StateDictMatcher {
      * @param weights the checkpoint's tensors by name
      * @param headPrefixes name prefixes of weights a base checkpoint legitimately lacks
      */
-    public static Match match(Map<String, Shape> expected, Map<String, NDArray> weights, Architecture architecture,
-            List<String> headPrefixes, String source) {
+    public static Match match(
+            Map<String, Shape> expected,
+            Map<String, NDArray> weights,
+            Architecture architecture,
+            List<String> headPrefixes,
+            String source) {
         String prefix = architecture.basePrefix() + ".";
         boolean hasPrefixed = weights.keySet().stream().anyMatch(k -> k.startsWith(prefix));
         Map<String, NDArray> renamed = new LinkedHashMap<>();
@@ -62,13 +66,15 @@ public final class StateDictMatcher {
                     + "\nconfig.json does not describe these weights: use the config.json that came with them");
         }
         List<String> encoderMissing = missing.stream()
-                .filter(k -> headPrefixes.stream().noneMatch(k::startsWith)).toList();
+                .filter(k -> headPrefixes.stream().noneMatch(k::startsWith))
+                .toList();
         if (!encoderMissing.isEmpty()) {
             throw new CheckpointException(source + " lacks " + encoderMissing.size() + " encoder weight(s) of "
                     + modelClass + ", e.g. " + encoderMissing.subList(0, Math.min(5, encoderMissing.size()))
                     + ": it is not a checkpoint of this architecture, or its config.json does not match it");
         }
-        List<String> unexpected = renamed.keySet().stream().filter(k -> !expected.containsKey(k)).toList();
+        List<String> unexpected =
+                renamed.keySet().stream().filter(k -> !expected.containsKey(k)).toList();
         return new Match(matched, new LoadReport(source, modelClass, unexpected, List.copyOf(missing)));
     }
 

@@ -141,7 +141,8 @@ final class TorchZip implements Closeable {
                 }
                 x += 4 + dataSize;
             }
-            entries.put(new String(nameBytes, java.nio.charset.StandardCharsets.UTF_8),
+            entries.put(
+                    new String(nameBytes, java.nio.charset.StandardCharsets.UTF_8),
                     new Entry(method, compressed, size, offset));
             at += 46 + nameLength + extraLength + commentLength;
         }

@@ -26,43 +26,59 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Eval-mode forward pass of a camemberta-base-shaped DeBERTa-v2 (random weights) on real pair lengths: the same sampled
  * batches run with dynamic padding (longest pair of the batch) and padded to the max length.
  */
-@Command(name = "forward", mixinStandardHelpOptions = true,
-        description = {"Forward-pass speed of a camemberta-base-shaped DeBERTa-v2 (768 hidden, 12 layers, 12 heads,"
-                + " 32008 vocabulary, random weights) on the current DJL engine device: dynamic padding vs padding to"
-                + " --max-length, on batches sampled from real pairs tokenized with the camemberta-base tokenizer."})
+@Command(
+        name = "forward",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Forward-pass speed of a camemberta-base-shaped DeBERTa-v2 (768 hidden, 12 layers, 12 heads,"
+                    + " 32008 vocabulary, random weights) on the current DJL engine device: dynamic padding vs padding to"
+                    + " --max-length, on batches sampled from real pairs tokenized with the camemberta-base tokenizer."
+        })
 public final class BenchForwardCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--pairs", paramLabel = "FILE",
+    @Option(
+            names = "--pairs",
+            paramLabel = "FILE",
             description = "TSV of pairs (default: <shared>/data/xnli-fr/xnli.dev.fr.tsv).")
     Path pairs;
 
-    @Option(names = "--tokenizer", paramLabel = "DIR",
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "DIR",
             description = "Tokenizer directory (default: <shared>/data/camemberta-base).")
     Path tokenizer;
 
-    @Option(names = "--shared-dir", paramLabel = "DIR",
+    @Option(
+            names = "--shared-dir",
+            paramLabel = "DIR",
             description = "Reference data directory (default: -Dnli.shared.dir, $NLI_SHARED_DIR or ../shared).")
     Path sharedDir;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "Pairs per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--batches", defaultValue = "3", description = "Timed batches per mode (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batches",
+            defaultValue = "3",
+            description = "Timed batches per mode (default: ${DEFAULT-VALUE}).")
     int batches;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed batches per mode (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "1",
+            description = "Untimed batches per mode (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--max-length", defaultValue = "128", description = "Truncation and fixed padding length.")
@@ -102,28 +118,40 @@ public final class BenchForwardCommand implements Callable<Integer> {
         ObjectNode result = JSON.createObjectNode();
         try (PairTokenizer tok = PairTokenizer.load(tokDir, maxLength);
                 NDManager manager = NDManager.newBaseManager()) {
-            List<EncodedPair> encoded = tok.encodeAll(sample.stream().map(PairFile.Pair::premise).toList(),
+            List<EncodedPair> encoded = tok.encodeAll(
+                    sample.stream().map(PairFile.Pair::premise).toList(),
                     sample.stream().map(PairFile.Pair::hypothesis).toList());
             Engine.getInstance().setRandomSeed((int) seed);
             DebertaV2Config config = DebertaV2Config.camembertaBase(List.of("entailment", "neutral", "contradiction"));
             SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
-            result.put("model", "camemberta-base shape (DeBERTa-v2, 768 hidden, 12 layers, 12 heads, 32008 vocab), random");
+            result.put(
+                    "model",
+                    "camemberta-base shape (DeBERTa-v2, 768 hidden, 12 layers, 12 heads, 32008 vocab), random");
             result.put("device", manager.getDevice().toString());
-            result.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+            result.put(
+                    "engine",
+                    Engine.getInstance().getEngineName() + " "
+                            + Engine.getInstance().getVersion());
             result.put("cpus", Runtime.getRuntime().availableProcessors());
             result.put("pairs_file", pairFile.toString());
             result.put("batch_size", batchSize);
             result.put("timed_batches", batches);
             ArrayNode modes = result.putArray("modes");
-            out.printf(Locale.ROOT, "%-14s %10s %12s %10s %14s%n", "padding", "seq len", "ms/batch", "pairs/s",
+            out.printf(
+                    Locale.ROOT,
+                    "%-14s %10s %12s %10s %14s%n",
+                    "padding",
+                    "seq len",
+                    "ms/batch",
+                    "pairs/s",
                     "real tokens %");
             for (boolean dynamic : new boolean[] {true, false}) {
                 double totalMs = 0;
                 long paddedTokens = 0;
                 long realTokens = 0;
                 for (int b = 0; b < warmup + batches; b++) {
-                    PaddedBatch batch = tok.pad(encoded.subList(b * batchSize, (b + 1) * batchSize),
-                            dynamic ? 0 : maxLength);
+                    PaddedBatch batch =
+                            tok.pad(encoded.subList(b * batchSize, (b + 1) * batchSize), dynamic ? 0 : maxLength);
                     double ms = time(model, manager, batch);
                     if (b >= warmup) {
                         totalMs += ms;
@@ -135,8 +163,14 @@ public final class BenchForwardCommand implements Callable<Integer> {
                 double pairsPerSecond = batchSize * 1000.0 / msPerBatch;
                 double meanLength = paddedTokens / (double) (batches * batchSize);
                 String name = dynamic ? "dynamic" : "fixed-" + maxLength;
-                out.printf(Locale.ROOT, "%-14s %10.1f %12.1f %10.2f %14.1f%n", name, meanLength, msPerBatch,
-                        pairsPerSecond, 100.0 * realTokens / paddedTokens);
+                out.printf(
+                        Locale.ROOT,
+                        "%-14s %10.1f %12.1f %10.2f %14.1f%n",
+                        name,
+                        meanLength,
+                        msPerBatch,
+                        pairsPerSecond,
+                        100.0 * realTokens / paddedTokens);
                 ObjectNode m = modes.addObject();
                 m.put("padding", name);
                 m.put("mean_padded_length", meanLength);
@@ -158,7 +192,9 @@ public final class BenchForwardCommand implements Callable<Integer> {
             NDArray mask = scope.create(batch.attentionMask(), shape);
             long start = System.nanoTime();
             // toFloatArray forces the computation to finish before the clock stops
-            model.classify(new ParameterStore(scope, false), ids, mask, false, false).logits().toFloatArray();
+            model.classify(new ParameterStore(scope, false), ids, mask, false, false)
+                    .logits()
+                    .toFloatArray();
             return (System.nanoTime() - start) / 1e6;
         }
     }

@@ -6,31 +6,33 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.util.cuda.CudaUtils;
 import io.nlistream.schemas.Labels;
+import io.nlistream.trainer.bench.EncoderFlops;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.PretrainedModels;
-import io.nlistream.trainer.bench.EncoderFlops;
 import io.nlistream.trainer.model.SequenceClassifier;
-import io.nlistream.trainer.train.AdamW;
 import io.nlistream.trainer.model.lora.Lora;
 import io.nlistream.trainer.model.lora.LoraConfig;
+import io.nlistream.trainer.train.AdamW;
 import io.nlistream.trainer.train.EncoderTrainable;
 import io.nlistream.trainer.train.TrainConfig;
 import io.nlistream.trainer.train.TrainingStep;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench train-step}: the time and memory of one training step of a camemberta-base-shaped model (random
  * weights) on a fixed-length batch, and one XNLI-fr training epoch (5,010 pairs) extrapolated from it.
  */
-@Command(name = "train-step", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "train-step",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "One training step (forward, backward, clipping, AdamW) of a camemberta-base-shaped DeBERTa-v2"
                 + " on a batch of random token ids: ms per step, pairs/s, peak resident memory, and one epoch over"
                 + " --epoch-pairs extrapolated.")
@@ -38,7 +40,10 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "(default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--length", defaultValue = "128", description = "Tokens per pair, no padding (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--length",
+            defaultValue = "128",
+            description = "Tokens per pair, no padding (default: ${DEFAULT-VALUE}).")
     int length;
 
     @Option(names = "--steps", defaultValue = "3", description = "Timed steps (default: ${DEFAULT-VALUE}).")
@@ -57,12 +62,17 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         ALL
     }
 
-    @Option(names = "--trainable", defaultValue = "LORA", paramLabel = "SET",
-            description = "classifier, lora (the seed's LoRA + head) or all"
-                    + " (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--trainable",
+            defaultValue = "LORA",
+            paramLabel = "SET",
+            description = "classifier, lora (the seed's LoRA + head) or all" + " (default: ${DEFAULT-VALUE}).")
     StepKind trainable;
 
-    @Option(names = "--epoch-pairs", defaultValue = "5010", description = "Pairs of the extrapolated epoch (default: ${DEFAULT-VALUE}, XNLI-fr test).")
+    @Option(
+            names = "--epoch-pairs",
+            defaultValue = "5010",
+            description = "Pairs of the extrapolated epoch (default: ${DEFAULT-VALUE}, XNLI-fr test).")
     int epochPairs;
 
     @Option(names = "--seed", defaultValue = "42", description = "(default: ${DEFAULT-VALUE})")
@@ -82,11 +92,14 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             if (trainable == StepKind.LORA) {
                 Lora.apply(model, LoraConfig.seedRecipe(config.architecture()), manager);
             }
-            EncoderTrainable train = new EncoderTrainable(model, manager, switch (trainable) {
-                case CLASSIFIER -> EncoderTrainable.CLASSIFIER_HEAD;
-                case LORA -> Lora.TRAINABLE;
-                case ALL -> n -> true;
-            });
+            EncoderTrainable train = new EncoderTrainable(
+                    model,
+                    manager,
+                    switch (trainable) {
+                        case CLASSIFIER -> EncoderTrainable.CLASSIFIER_HEAD;
+                        case LORA -> Lora.TRAINABLE;
+                        case ALL -> n -> true;
+                    });
             AdamW optimizer = new AdamW(recipe.beta1(), recipe.beta2(), recipe.eps(), recipe.weightDecay());
             long rssModel = procStatusKb("VmRSS");
             double gflopsBefore = sgemmGflops(manager);
@@ -114,19 +127,35 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     NDArray maskArray = step.create(mask, shape);
                     NDArray labelArray = step.create(labels);
                     int[] phase = {0};
-                    TrainingStep.Result r = TrainingStep.timed(train, step, idArray, maskArray, labelArray, optimizer,
-                            recipe.learningRate(), recipe.maxGradNorm(), () -> {
+                    TrainingStep.Result r = TrainingStep.timed(
+                            train,
+                            step,
+                            idArray,
+                            maskArray,
+                            labelArray,
+                            optimizer,
+                            recipe.learningRate(),
+                            recipe.maxGradNorm(),
+                            () -> {
                                 rss[phase[0]] = Math.max(rss[phase[0]], procStatusKb("VmRSS"));
                                 if (gpu) {
-                                    deviceBytes[0] = Math.max(deviceBytes[0],
-                                            CudaUtils.getGpuMemory(manager.getDevice()).getCommitted());
+                                    deviceBytes[0] = Math.max(
+                                            deviceBytes[0],
+                                            CudaUtils.getGpuMemory(manager.getDevice())
+                                                    .getCommitted());
                                 }
                                 phase[0]++;
                             });
                     double ms = (r.forwardNs() + r.backwardNs() + r.optimizerNs()) / 1e6;
-                    System.out.printf(Locale.ROOT, "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer"
-                            + " %.0f)%n", s < warmup ? "warmup" : "timed", s + 1, ms, r.forwardNs() / 1e6,
-                            r.backwardNs() / 1e6, r.optimizerNs() / 1e6);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer" + " %.0f)%n",
+                            s < warmup ? "warmup" : "timed",
+                            s + 1,
+                            ms,
+                            r.forwardNs() / 1e6,
+                            r.backwardNs() / 1e6,
+                            r.optimizerNs() / 1e6);
                     if (s >= warmup) {
                         totalMs += ms;
                         minMs = Math.min(minMs, ms);
@@ -138,21 +167,43 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             }
             double msPerStep = totalMs / steps;
             double stepsPerEpoch = Math.ceil(epochPairs / (double) batchSize);
-            System.out.printf(Locale.ROOT, "camemberta-base shape (DeBERTa-v2, %d layers, hidden %d, vocab %d),"
-                    + " trainable %s: %,d of %,d parameters%n", config.numHiddenLayers(), config.hiddenSize(),
-                    config.vocabSize(), trainable.name().toLowerCase(Locale.ROOT), train.trainableCount(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "camemberta-base shape (DeBERTa-v2, %d layers, hidden %d, vocab %d),"
+                            + " trainable %s: %,d of %,d parameters%n",
+                    config.numHiddenLayers(),
+                    config.hiddenSize(),
+                    config.vocabSize(),
+                    trainable.name().toLowerCase(Locale.ROOT),
+                    train.trainableCount(),
                     train.parameterCount());
-            System.out.printf(Locale.ROOT, "device %s, %d CPUs, engine %s %s%n", manager.getDevice(),
-                    Runtime.getRuntime().availableProcessors(), Engine.getInstance().getEngineName(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "device %s, %d CPUs, engine %s %s%n",
+                    manager.getDevice(),
+                    Runtime.getRuntime().availableProcessors(),
+                    Engine.getInstance().getEngineName(),
                     Engine.getInstance().getVersion());
-            System.out.printf(Locale.ROOT, "batch %d x length %d: %.0f ms/step (min %.0f), %.2f pairs/s%n", batchSize,
-                    length, msPerStep, minMs, batchSize * 1000.0 / msPerStep);
-            System.out.printf(Locale.ROOT, "split: forward %.0f ms, backward %.0f ms, optimizer %.0f ms (mean of the"
-                    + " timed steps)%n", split[0], split[1], split[2]);
+            System.out.printf(
+                    Locale.ROOT,
+                    "batch %d x length %d: %.0f ms/step (min %.0f), %.2f pairs/s%n",
+                    batchSize,
+                    length,
+                    msPerStep,
+                    minMs,
+                    batchSize * 1000.0 / msPerStep);
+            System.out.printf(
+                    Locale.ROOT,
+                    "split: forward %.0f ms, backward %.0f ms, optimizer %.0f ms (mean of the" + " timed steps)%n",
+                    split[0],
+                    split[1],
+                    split[2]);
             double forwardFlop = EncoderFlops.batch(config, batchSize, length);
-            double linearFlop = (double) batchSize * length * config.numHiddenLayers()
+            double linearFlop = (double) batchSize
+                    * length
+                    * config.numHiddenLayers()
                     * (8.0 * config.hiddenSize() * config.hiddenSize()
-                    + 4.0 * config.hiddenSize() * config.intermediateSize());
+                            + 4.0 * config.hiddenSize() * config.intermediateSize());
             // backward through a frozen base: input gradients of every product (the linears' FLOPs once, attention's
             // products twice: both operands need a gradient); LoRA's weight gradients are negligible
             double backwardFlop = 2 * forwardFlop - linearFlop;
@@ -160,19 +211,38 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             double gflopsAfter = sgemmGflops(manager);
             double gflops = Math.max(gflopsBefore, gflopsAfter);
             double floorMs = (forwardFlop + backwardFlop) / (gflops * 1e9) * 1000;
-            System.out.printf(Locale.ROOT, "work: forward %.2f TFLOP, backward %.2f TFLOP; sgemm rate %.0f GFLOP/s"
-                    + " (libtorch matmul 2048x2048, this process, best of %.0f before / %.0f after the steps) -> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
-                    forwardFlop / 1e12, backwardFlop / 1e12, gflops, gflopsBefore, gflopsAfter, floorMs,
-                    msPerStep / floorMs, minMs / floorMs);
-            System.out.printf(Locale.ROOT, "resident memory: %d MiB after building the model, %d MiB after forward,"
-                    + " %d MiB after backward, peak %d MiB%n", rssModel / 1024, rss[0] / 1024, rss[1] / 1024,
+            System.out.printf(
+                    Locale.ROOT,
+                    "work: forward %.2f TFLOP, backward %.2f TFLOP; sgemm rate %.0f GFLOP/s"
+                            + " (libtorch matmul 2048x2048, this process, best of %.0f before / %.0f after the steps) -> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
+                    forwardFlop / 1e12,
+                    backwardFlop / 1e12,
+                    gflops,
+                    gflopsBefore,
+                    gflopsAfter,
+                    floorMs,
+                    msPerStep / floorMs,
+                    minMs / floorMs);
+            System.out.printf(
+                    Locale.ROOT,
+                    "resident memory: %d MiB after building the model, %d MiB after forward,"
+                            + " %d MiB after backward, peak %d MiB%n",
+                    rssModel / 1024,
+                    rss[0] / 1024,
+                    rss[1] / 1024,
                     procStatusKb("VmHWM") / 1024);
             if (gpu) {
-                System.out.printf(Locale.ROOT, "device memory in use (cudaMemGetInfo after forward and backward):"
-                        + " max %d MiB%n", deviceBytes[0] >> 20);
+                System.out.printf(
+                        Locale.ROOT,
+                        "device memory in use (cudaMemGetInfo after forward and backward):" + " max %d MiB%n",
+                        deviceBytes[0] >> 20);
             }
-            System.out.printf(Locale.ROOT, "one epoch of %d pairs = %.0f steps ~ %.1f min at this length (an upper"
-                    + " bound: dynamic padding makes real batches shorter)%n", epochPairs, stepsPerEpoch,
+            System.out.printf(
+                    Locale.ROOT,
+                    "one epoch of %d pairs = %.0f steps ~ %.1f min at this length (an upper"
+                            + " bound: dynamic padding makes real batches shorter)%n",
+                    epochPairs,
+                    stepsPerEpoch,
                     stepsPerEpoch * msPerStep / 60_000);
             return 0;
         }

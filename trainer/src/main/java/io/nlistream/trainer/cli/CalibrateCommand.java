@@ -20,24 +20,26 @@ import io.nlistream.trainer.onnx.OnnxExporter;
 import io.nlistream.trainer.onnx.OrtModel;
 import io.nlistream.trainer.parity.DjlReference;
 import io.nlistream.trainer.parity.ReferenceModel;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code calibrate}: fits the temperature of an existing run (its LoRA adapter on its base model) or bundle (its fp32
  * ONNX logits) on held-out labelled pairs. A run gets the calibration in metrics.json and its report (then
  * {@code export --report RUN} bakes it in); a bundle is copied to {@code --out} with calibrated probabilities.
  */
-@Command(name = "calibrate", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "calibrate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Fit a temperature T on held-out labelled pairs so that the probabilities, softmax(logits / T),"
                 + " mean what they say; reports ECE, NLL and Brier score before and after and a reliability diagram.")
 public final class CalibrateCommand implements Callable<Integer> {
@@ -52,14 +54,19 @@ public final class CalibrateCommand implements Callable<Integer> {
     @ArgGroup(multiplicity = "1")
     Target target;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "FILE",
             description = "Labelled pairs the model was not trained on (e.g. the validation split).")
     Path dataFile;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write the calibrated bundle (--bundle only).")
     Path out;
 
-    @Option(names = "--bundle-version", paramLabel = "VERSION",
+    @Option(
+            names = "--bundle-version",
+            paramLabel = "VERSION",
             description = "Version of the calibrated bundle (default: the bundle's, with +calibrated).")
     String version;
 
@@ -89,13 +96,19 @@ public final class CalibrateCommand implements Callable<Integer> {
         BundleManifest m = BundleVerifier.verify(target.bundle);
         NliDataset dataset = NliReader.read(dataFile, data.toReadOptions());
         Calibration.Fit fit;
-        try (PairTokenizer tokenizer = PairTokenizer.load(target.bundle, m.maxLength(),
-                Truncation.fromId(m.truncation()), m.padId());
-                OrtModel ort = OrtModel.load(target.bundle.resolve(m.variant("fp32").orElseThrow().file()), 0)) {
-            fit = fit(dataset, tokenizer, (ids, mask, b, len) -> ort.run(ids, mask, b, len).logits(), m.labels());
+        try (PairTokenizer tokenizer =
+                        PairTokenizer.load(target.bundle, m.maxLength(), Truncation.fromId(m.truncation()), m.padId());
+                OrtModel ort = OrtModel.load(
+                        target.bundle.resolve(m.variant("fp32").orElseThrow().file()), 0)) {
+            fit = fit(
+                    dataset,
+                    tokenizer,
+                    (ids, mask, b, len) -> ort.run(ids, mask, b, len).logits(),
+                    m.labels());
         }
         print(fit);
-        String v = version != null ? version : m.version() + (m.version().contains("+") ? ".calibrated" : "+calibrated");
+        String v =
+                version != null ? version : m.version() + (m.version().contains("+") ? ".calibrated" : "+calibrated");
         BundleManifest written = BundleCalibration.write(target.bundle, out, v, BundleWriter.toManifest(fit), force);
         System.out.println("calibrated bundle " + written.name() + " " + written.version() + " written to " + out);
         return 0;
@@ -114,15 +127,17 @@ public final class CalibrateCommand implements Callable<Integer> {
         try (OnnxExporter model = OnnxExporter.load(Path.of(metrics.model()), adapter);
                 ReferenceModel reference = new DjlReference(model.model());
                 PairTokenizer tokenizer = PairTokenizer.load(
-                        Files.isRegularFile(adapter.resolve(PairTokenizer.TOKENIZER_FILE)) ? adapter
-                                : Path.of(metrics.model()), Integer.parseInt(maxLength.toString()))) {
+                        Files.isRegularFile(adapter.resolve(PairTokenizer.TOKENIZER_FILE))
+                                ? adapter
+                                : Path.of(metrics.model()),
+                        Integer.parseInt(maxLength.toString()))) {
             List<String> labels = LabelMapping.toContract(model.config().labels(), metrics.model());
             fit = fit(dataset, tokenizer, reference::logits, labels);
         }
         print(fit);
         Path report = RunReport.write(target.run, metrics.withCalibration(fit));
-        System.out.println("wrote " + report + " and " + target.run.resolve(RunMetrics.FILE)
-                + "; `export --report " + target.run + "` puts the calibration in the bundle");
+        System.out.println("wrote " + report + " and " + target.run.resolve(RunMetrics.FILE) + "; `export --report "
+                + target.run + "` puts the calibration in the bundle");
         return 0;
     }
 
@@ -152,7 +167,13 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
 
     private static void print(Calibration.Fit fit) {
-        System.out.printf(Locale.ROOT, "calibration on %s (%d pairs): T = %.4f%n  before %s%n  after  %s%n",
-                fit.fittedOn(), fit.examples(), fit.temperature(), fit.before().format(), fit.after().format());
+        System.out.printf(
+                Locale.ROOT,
+                "calibration on %s (%d pairs): T = %.4f%n  before %s%n  after  %s%n",
+                fit.fittedOn(),
+                fit.examples(),
+                fit.temperature(),
+                fit.before().format(),
+                fit.after().format());
     }
 }

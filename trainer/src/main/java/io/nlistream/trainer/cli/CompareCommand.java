@@ -1,24 +1,31 @@
 package io.nlistream.trainer.cli;
 
 import io.nlistream.trainer.eval.RunComparison;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 /** {@code compare RUN...}: the seed's comparison table and bar chart over finished runs. */
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(
+        name = "compare",
+        mixinStandardHelpOptions = true,
         description = "Compare finished runs (e.g. CamemBERT vs CamemBERTa): comparison.md, comparison.json and"
                 + " comparison.png with accuracy, macro-F1, weighted-F1 and ECE (before/after calibration) of each run's restored"
                 + " model.")
 public final class CompareCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "RUN", description = "Run directories written by `train` (or their metrics.json).")
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "RUN",
+            description = "Run directories written by `train` (or their metrics.json).")
     List<Path> runs;
 
-    @Option(names = "--output", paramLabel = "DIR", defaultValue = "runs/comparison",
+    @Option(
+            names = "--output",
+            paramLabel = "DIR",
+            defaultValue = "runs/comparison",
             description = "Where to write the comparison (default: ${DEFAULT-VALUE}).")
     Path output;
 
@@ -27,7 +34,8 @@ public final class CompareCommand implements Callable<Integer> {
         try {
             List<RunComparison.Row> rows = RunComparison.write(runs, output);
             System.out.print(RunComparison.markdown(rows));
-            System.out.println("wrote " + output.resolve(RunComparison.MARKDOWN) + ", " + output.resolve(RunComparison.PNG));
+            System.out.println(
+                    "wrote " + output.resolve(RunComparison.MARKDOWN) + ", " + output.resolve(RunComparison.PNG));
             return 0;
         } catch (IllegalArgumentException e) {
             System.err.println("compare: " + e.getMessage());

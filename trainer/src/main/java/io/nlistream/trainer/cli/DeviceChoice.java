@@ -9,8 +9,9 @@ final class DeviceChoice {
 
     static Device resolve(String device, int devices) {
         if (devices != 1) {
-            throw new IllegalArgumentException("--devices " + devices + ": data-parallel training on several GPUs is not"
-                    + " supported (DJL's PyTorch engine has no clean multi-GPU training path); use --devices 1");
+            throw new IllegalArgumentException(
+                    "--devices " + devices + ": data-parallel training on several GPUs is not"
+                            + " supported (DJL's PyTorch engine has no clean multi-GPU training path); use --devices 1");
         }
         switch (device.toLowerCase(java.util.Locale.ROOT)) {
             case "cpu":
@@ -19,9 +20,10 @@ final class DeviceChoice {
             case "gpu":
                 int gpus = Engine.getInstance().getGpuCount();
                 if (gpus < 1) {
-                    throw new IllegalArgumentException("--device cuda: the PyTorch engine sees no CUDA GPU (getGpuCount()"
-                            + " = 0). Build the GPU flavour (./mvnw -Pgpu -pl trainer -am package: PyTorch 2.5.1 +"
-                            + " CUDA 12.4) and run on a machine with an NVIDIA driver, or use --device cpu");
+                    throw new IllegalArgumentException(
+                            "--device cuda: the PyTorch engine sees no CUDA GPU (getGpuCount()"
+                                    + " = 0). Build the GPU flavour (./mvnw -Pgpu -pl trainer -am package: PyTorch 2.5.1 +"
+                                    + " CUDA 12.4) and run on a machine with an NVIDIA driver, or use --device cpu");
                 }
                 return Device.gpu(0);
             default:

@@ -13,15 +13,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code download}: fill the Hugging Face cache with a model and print its local directory. */
-@Command(name = "download", mixinStandardHelpOptions = true,
-        description = {"Download a model from the Hugging Face Hub (config.json, weights, tokenizer files) into the"
-                + " Hugging Face cache and print the local snapshot directory. Files already cached are reused.",
-                "Environment: HF_TOKEN (private/gated repos), HF_HOME / HF_HUB_CACHE (cache location), HF_ENDPOINT"
-                        + " (mirror), HF_HUB_OFFLINE=1 (cache only).",
-                "Exit codes: 0 ok, 1 the Hub could not be reached, 2 bad input (unknown repo or revision, no access,"
-                        + " not cached while offline)."})
+@Command(
+        name = "download",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Download a model from the Hugging Face Hub (config.json, weights, tokenizer files) into the"
+                    + " Hugging Face cache and print the local snapshot directory. Files already cached are reused.",
+            "Environment: HF_TOKEN (private/gated repos), HF_HOME / HF_HUB_CACHE (cache location), HF_ENDPOINT"
+                    + " (mirror), HF_HUB_OFFLINE=1 (cache only).",
+            "Exit codes: 0 ok, 1 the Hub could not be reached, 2 bad input (unknown repo or revision, no access,"
+                    + " not cached while offline)."
+        })
 public final class DownloadCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "ID",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "ID",
             description = "Hub repo id, e.g. almanach/camemberta-base (optionally ID@REVISION), or a local directory")
     String model;
 
@@ -31,12 +38,17 @@ public final class DownloadCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "use the cache only, as HF_HUB_OFFLINE=1 does")
     boolean offline;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "hub cache directory (default: HF_HUB_CACHE,"
-            + " else $HF_HOME/hub, else ~/.cache/huggingface/hub)")
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            description = "hub cache directory (default: HF_HUB_CACHE,"
+                    + " else $HF_HOME/hub, else ~/.cache/huggingface/hub)")
     Path cacheDir;
 
-    @Option(names = "--endpoint", paramLabel = "URL", description = "Hub URL (default: HF_ENDPOINT, else"
-            + " https://huggingface.co)")
+    @Option(
+            names = "--endpoint",
+            paramLabel = "URL",
+            description = "Hub URL (default: HF_ENDPOINT, else" + " https://huggingface.co)")
     URI endpoint;
 
     @Option(names = "--quiet", description = "no progress bars")
@@ -48,9 +60,13 @@ public final class DownloadCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         HubOptions env = HubOptions.fromEnvironment();
-        HubOptions options = new HubOptions(endpoint != null ? endpoint : env.endpoint(),
-                cacheDir != null ? cacheDir : env.cacheDir(), env.token(),
-                revision != null ? revision : env.revision(), offline || env.offline(), env.progress() && !quiet);
+        HubOptions options = new HubOptions(
+                endpoint != null ? endpoint : env.endpoint(),
+                cacheDir != null ? cacheDir : env.cacheDir(),
+                env.token(),
+                revision != null ? revision : env.revision(),
+                offline || env.offline(),
+                env.progress() && !quiet);
         try {
             spec.commandLine().getOut().println(HubClient.resolve(model, options));
             return 0;

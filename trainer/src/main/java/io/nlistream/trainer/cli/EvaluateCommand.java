@@ -20,10 +20,6 @@ import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.train.EncoderTrainable;
 import io.nlistream.trainer.train.Evaluator;
 import io.nlistream.trainer.train.TrainableClassifier;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,38 +29,63 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code evaluate}: a classifier checkpoint on any labelled file; metrics, report, plots and per-pair predictions. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Evaluate an NLI checkpoint (config.json id2label mapped onto entailment/neutral/contradiction) on"
-                + " a labelled file: metrics.json, report.md, plots/ and predictions.jsonl in --output.")
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Evaluate an NLI checkpoint (config.json id2label mapped onto entailment/neutral/contradiction) on"
+                        + " a labelled file: metrics.json, report.md, plots/ and predictions.jsonl in --output.")
 public final class EvaluateCommand implements Callable<Integer> {
     static final String PREDICTIONS = "predictions.jsonl";
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR|HUB_ID",
+            converter = HubModelConverter.class,
             description = "Checkpoint directory with an NLI head, or a Hugging Face repo id such as"
                     + " almanach/camembertav2-base-xnli.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR",
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
             description = "PEFT LoRA adapter to put on --model (a train run's adapter/ directory), no export needed.")
     Path adapter;
 
-    @Option(names = "--tokenizer", paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "DIR|HUB_ID",
+            converter = HubModelConverter.class,
             description = "Directory (or Hub id) with tokenizer.json (default: --model).")
     Path tokenizer;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled pairs.")
     Path dataFile;
 
-    @Option(names = "--output", paramLabel = "DIR", defaultValue = "runs/evaluation",
+    @Option(
+            names = "--output",
+            paramLabel = "DIR",
+            defaultValue = "runs/evaluation",
             description = "Where to write the results (default: ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--name", paramLabel = "NAME", description = "Name in the report (default: the model directory's name).")
+    @Option(
+            names = "--name",
+            paramLabel = "NAME",
+            description = "Name in the report (default: the model directory's name).")
     String name;
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Max tokens per pair (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Max tokens per pair (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
     @Option(names = "--batch-size", defaultValue = "64", description = "Pairs per batch (default: ${DEFAULT-VALUE}).")
@@ -89,12 +110,15 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     private int evaluate() throws IOException {
         NliDataset dataset = NliReader.read(dataFile, data.toReadOptions());
-        System.out.printf("%s: %d pairs%n%s", dataFile, dataset.size(), dataset.labelDistribution().format());
+        System.out.printf(
+                "%s: %d pairs%n%s",
+                dataFile, dataset.size(), dataset.labelDistribution().format());
         try (NDManager manager = NDManager.newBaseManager();
                 PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
             LoadedModel loaded = AdapterModel.load(model, adapter, manager);
             List<String> modelLabels = LabelMapping.toContract(loaded.config().labels(), model.toString());
-            int[] toModelColumn = Labels.CONTRACT.stream().mapToInt(modelLabels::indexOf).toArray();
+            int[] toModelColumn =
+                    Labels.CONTRACT.stream().mapToInt(modelLabels::indexOf).toArray();
             EncoderTrainable frozen = EncoderTrainable.frozen(loaded.model(), manager);
             TrainableClassifier contractOrder = new TrainableClassifier() {
                 @Override
@@ -118,8 +142,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                 }
             };
             EncodedSet set = EncodedSet.encode(dataset, pairs);
-            Evaluator.Result result = Evaluator.evaluate(contractOrder, manager, set, pairs::pad, batchSize,
-                    Labels.CONTRACT);
+            Evaluator.Result result =
+                    Evaluator.evaluate(contractOrder, manager, set, pairs::pad, batchSize, Labels.CONTRACT);
             ClassificationMetrics m = result.metrics();
             Map<String, Object> settings = new LinkedHashMap<>();
             settings.put("model", model.toString());
@@ -129,13 +153,28 @@ public final class EvaluateCommand implements Callable<Integer> {
             settings.put("data", dataFile.toString());
             settings.put("max-length", maxLength);
             settings.put("truncated pairs", set.truncatedCount());
-            RunMetrics run = new RunMetrics(name != null ? name : RunNames.of(model), model.toString(), settings,
-                    Map.of("data", dataset.labelDistribution().counts()), 0,
-                    frozen.parameterCount(), List.of(), 0, null, m);
+            RunMetrics run = new RunMetrics(
+                    name != null ? name : RunNames.of(model),
+                    model.toString(),
+                    settings,
+                    Map.of("data", dataset.labelDistribution().counts()),
+                    0,
+                    frozen.parameterCount(),
+                    List.of(),
+                    0,
+                    null,
+                    m);
             RunReport.write(output, run);
             writePredictions(output.resolve(PREDICTIONS), dataset, result);
-            System.out.printf(Locale.ROOT, "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  ECE %.4f  loss %.4f%n%s%s",
-                    m.accuracy(), m.macroF1(), m.weightedF1(), m.ece(), m.loss(), RunReport.classificationReport(m),
+            System.out.printf(
+                    Locale.ROOT,
+                    "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  ECE %.4f  loss %.4f%n%s%s",
+                    m.accuracy(),
+                    m.macroF1(),
+                    m.weightedF1(),
+                    m.ece(),
+                    m.loss(),
+                    RunReport.classificationReport(m),
                     RunReport.confusionTable(m));
             System.out.println("wrote " + output.resolve(RunReport.REPORT) + ", " + output.resolve(PREDICTIONS));
             return 0;
@@ -158,8 +197,10 @@ public final class EvaluateCommand implements Callable<Integer> {
                     probs.put(Labels.CONTRACT.get(j), result.probabilities()[i * k + j]);
                 }
                 row.put("probabilities", probs);
-                out.write(MetricsJson.mapper().writer().without(
-                        com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(row));
+                out.write(MetricsJson.mapper()
+                        .writer()
+                        .without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(row));
                 out.newLine();
             }
         }

@@ -5,9 +5,9 @@ import io.nlistream.schemas.Json;
 import io.nlistream.trainer.bundle.BundleWriter;
 import io.nlistream.trainer.bundle.ExportCheckFailed;
 import io.nlistream.trainer.bundle.SamplePairs;
-import io.nlistream.trainer.parity.OnnxParity;
 import io.nlistream.trainer.onnx.Precision;
 import io.nlistream.trainer.parity.FixtureExpected;
+import io.nlistream.trainer.parity.OnnxParity;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,15 +37,30 @@ final class OnnxParityCheck {
                 try {
                     Path bundle = tmp.resolve("bundle");
                     ByteArrayOutputStream log = new ByteArrayOutputStream();
-                    new BundleWriter(new PrintStream(log, true, StandardCharsets.UTF_8)).write(new BundleWriter.Request(
-                            dir, null, bundle, "parity", "0", dir.toString(), 128, EnumSet.noneOf(Precision.class),
-                            SamplePairs.load(null, 16), null, null, null, null, false));
-                    r = OnnxParity.compare(Files.readAllBytes(bundle.resolve(Precision.FP32.fileName())),
+                    new BundleWriter(new PrintStream(log, true, StandardCharsets.UTF_8))
+                            .write(new BundleWriter.Request(
+                                    dir,
+                                    null,
+                                    bundle,
+                                    "parity",
+                                    "0",
+                                    dir.toString(),
+                                    128,
+                                    EnumSet.noneOf(Precision.class),
+                                    SamplePairs.load(null, 16),
+                                    null,
+                                    null,
+                                    null,
+                                    null,
+                                    false));
+                    r = OnnxParity.compare(
+                            Files.readAllBytes(bundle.resolve(Precision.FP32.fileName())),
                             FixtureExpected.read(expected, "logits", "probabilities"));
                     checked = "bundle model.onnx (written and verified)";
                 } finally {
                     try (Stream<Path> walk = Files.walk(tmp)) {
-                        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                        walk.sorted(Comparator.reverseOrder())
+                                .forEach(p -> p.toFile().delete());
                     }
                 }
             }

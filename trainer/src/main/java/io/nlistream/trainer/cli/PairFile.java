@@ -22,13 +22,20 @@ record PairFile(List<Pair> pairs) {
     private static final List<String> ID = List.of("pairid", "id");
 
     static PairFile read(Reader reader, String source) throws IOException {
-        CSVFormat format = CSVFormat.TDF.builder().setQuote(null).setIgnoreSurroundingSpaces(false).setHeader()
-                .setSkipHeaderRecord(true).get();
+        CSVFormat format = CSVFormat.TDF
+                .builder()
+                .setQuote(null)
+                .setIgnoreSurroundingSpaces(false)
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get();
         try (CSVParser parser = CSVParser.parse(reader, format)) {
             Map<String, Integer> header = parser.getHeaderMap();
             String premise = column(header, PREMISE, source, "premise");
             String hypothesis = column(header, HYPOTHESIS, source, "hypothesis");
-            String id = header.keySet().stream().filter(h -> ID.contains(h.strip().toLowerCase())).findFirst()
+            String id = header.keySet().stream()
+                    .filter(h -> ID.contains(h.strip().toLowerCase()))
+                    .findFirst()
                     .orElse(null);
             List<Pair> pairs = new ArrayList<>();
             for (CSVRecord r : parser) {
@@ -44,7 +51,9 @@ record PairFile(List<Pair> pairs) {
     }
 
     private static String column(Map<String, Integer> header, List<String> names, String source, String what) {
-        return header.keySet().stream().filter(h -> names.contains(h.strip().toLowerCase())).findFirst()
+        return header.keySet().stream()
+                .filter(h -> names.contains(h.strip().toLowerCase()))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(source + " has no " + what + " column: its header is "
                         + header.keySet() + "; name the column one of " + names));
     }

@@ -21,24 +21,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code parity DIR}: the model implementation against a reference fixture (max abs differences as one JSON object).
  * {@code parity --tokenizer DIR --pairs F.tsv --expected F.jsonl}: tokenization against reference input ids.
  */
-@Command(name = "parity", mixinStandardHelpOptions = true,
-        description = {"Check the implementation against reference outputs of transformers.",
+@Command(
+        name = "parity",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check the implementation against reference outputs of transformers.",
             "parity DIR: DIR holds config.json, model weights and expected.safetensors; prints one JSON object with"
                     + " logits_max_abs_diff, the max diff of each hidden state and pass.",
             "parity DIR with base/, adapter/ and expected.safetensors (a PEFT LoRA step fixture): loss, gradients,"
                     + " parameters after 1 and 5 AdamW steps, unmerged and merged eval logits.",
             "parity --onnx DIR: the fp32 ONNX export of the fixture in DIR, through a temporary bundle, in ONNX Runtime.",
             "parity --tokenizer DIR --pairs FILE.tsv --expected FILE.jsonl: prints every pair whose input ids differ.",
-            "Exit codes: 0 equal within tolerance, 1 a difference over tolerance, 2 bad input."})
+            "Exit codes: 0 equal within tolerance, 1 a difference over tolerance, 2 bad input."
+        })
 public final class ParityCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,11 +61,17 @@ public final class ParityCommand implements Callable<Integer> {
     @Option(names = "--expected", paramLabel = "FILE", description = "JSONL: {\"pairID\": ..., \"input_ids\": [...]}.")
     Path expected;
 
-    @Option(names = "--onnx", paramLabel = "DIR", description = "Check the ONNX export of fixture DIR instead: exported"
-            + " to a temporary bundle, run in ONNX Runtime, compared with expected.safetensors.")
+    @Option(
+            names = "--onnx",
+            paramLabel = "DIR",
+            description = "Check the ONNX export of fixture DIR instead: exported"
+                    + " to a temporary bundle, run in ONNX Runtime, compared with expected.safetensors.")
     Path onnx;
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Truncation length (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Truncation length (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
     @Override
@@ -143,7 +153,8 @@ public final class ParityCommand implements Callable<Integer> {
                 }
                 JsonNode row = JSON.readTree(line);
                 if (!row.hasNonNull("pairID") || !row.path("input_ids").isArray()) {
-                    throw new IllegalArgumentException(expected + " line " + n + ": needs \"pairID\" and \"input_ids\"");
+                    throw new IllegalArgumentException(
+                            expected + " line " + n + ": needs \"pairID\" and \"input_ids\"");
                 }
                 long[] ids = new long[row.get("input_ids").size()];
                 for (int i = 0; i < ids.length; i++) {
@@ -158,15 +169,18 @@ public final class ParityCommand implements Callable<Integer> {
         }
         Map<String, PairFile.Pair> byId = new LinkedHashMap<>();
         file.pairs().forEach(p -> byId.put(p.id(), p));
-        List<String> absent = want.keySet().stream().filter(id -> !byId.containsKey(id)).toList();
+        List<String> absent =
+                want.keySet().stream().filter(id -> !byId.containsKey(id)).toList();
         if (!absent.isEmpty()) {
-            throw new IllegalArgumentException(expected + " has " + absent.size() + " pairID(s) that " + pairs
-                    + " lacks, e.g. " + absent.subList(0, Math.min(5, absent.size())) + ": the files do not belong together");
+            throw new IllegalArgumentException(
+                    expected + " has " + absent.size() + " pairID(s) that " + pairs + " lacks, e.g. "
+                            + absent.subList(0, Math.min(5, absent.size())) + ": the files do not belong together");
         }
         List<PairFile.Pair> checked = want.keySet().stream().map(byId::get).toList();
         int mismatches = 0;
         try (PairTokenizer tok = PairTokenizer.load(tokenizer, maxLength)) {
-            List<EncodedPair> encoded = tok.encodeAll(checked.stream().map(PairFile.Pair::premise).toList(),
+            List<EncodedPair> encoded = tok.encodeAll(
+                    checked.stream().map(PairFile.Pair::premise).toList(),
                     checked.stream().map(PairFile.Pair::hypothesis).toList());
             for (int i = 0; i < checked.size(); i++) {
                 String id = checked.get(i).id();

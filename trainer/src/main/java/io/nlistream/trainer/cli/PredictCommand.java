@@ -17,15 +17,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code predict}: classifies pairs with a checkpoint directory and shows a probability bar per label. */
-@Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Classify premise/hypothesis pairs with a model directory (config.json, weights, tokenizer.json).",
+@Command(
+        name = "predict",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Classify premise/hypothesis pairs with a model directory (config.json, weights, tokenizer.json).",
             "One pair: --premise and --hypothesis. Many: --pairs FILE.tsv, or a TSV on stdin (--pairs -), with a"
-                    + " header naming premise and hypothesis columns."})
+                    + " header naming premise and hypothesis columns."
+        })
 public final class PredictCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int BAR = 40;
@@ -33,11 +37,17 @@ public final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|HUB_ID", converter = HubModelConverter.class,
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR|HUB_ID",
+            converter = HubModelConverter.class,
             description = "Model directory, or a Hugging Face repo id (e.g. almanach/camembertav2-base-xnli).")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR",
+    @Option(
+            names = "--adapter",
+            paramLabel = "DIR",
             description = "PEFT LoRA adapter to put on --model (a train run's adapter/ directory), no export needed.")
     Path adapter;
 
@@ -53,10 +63,16 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--pairs", paramLabel = "FILE", description = "TSV of pairs; - reads stdin.")
     String pairs;
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Truncation length (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Truncation length (default: ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Pairs per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "32",
+            description = "Pairs per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--json", description = "One JSON object per pair instead of the display.")
@@ -71,11 +87,13 @@ public final class PredictCommand implements Callable<Integer> {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("--batch-size must be at least 1");
             }
-            try (PairClassifier classifier = PairClassifier.load(model, adapter,
-                    tokenizer != null ? tokenizer : model, maxLength)) {
+            try (PairClassifier classifier =
+                    PairClassifier.load(model, adapter, tokenizer != null ? tokenizer : model, maxLength)) {
                 classifier.model().report().messages().forEach(err::println);
-                List<Prediction> predictions = classifier.predict(input.stream().map(PairFile.Pair::premise).toList(),
-                        input.stream().map(PairFile.Pair::hypothesis).toList(), batchSize);
+                List<Prediction> predictions = classifier.predict(
+                        input.stream().map(PairFile.Pair::premise).toList(),
+                        input.stream().map(PairFile.Pair::hypothesis).toList(),
+                        batchSize);
                 for (int i = 0; i < input.size(); i++) {
                     if (json) {
                         out.println(json(input.get(i), predictions.get(i)));
@@ -109,7 +127,8 @@ public final class PredictCommand implements Callable<Integer> {
         try (Reader r = pairs.equals("-")
                 ? new InputStreamReader(System.in, StandardCharsets.UTF_8)
                 : Files.newBufferedReader(Path.of(pairs), StandardCharsets.UTF_8)) {
-            List<PairFile.Pair> list = PairFile.read(r, pairs.equals("-") ? "stdin" : pairs).pairs();
+            List<PairFile.Pair> list =
+                    PairFile.read(r, pairs.equals("-") ? "stdin" : pairs).pairs();
             if (list.isEmpty()) {
                 throw new IllegalArgumentException((pairs.equals("-") ? "stdin" : pairs) + " holds no pairs");
             }
@@ -137,14 +156,23 @@ public final class PredictCommand implements Callable<Integer> {
     private static void display(PrintWriter out, PairFile.Pair pair, Prediction p) {
         out.println("Premise:    " + pair.premise());
         out.println("Hypothesis: " + pair.hypothesis());
-        out.printf(Locale.ROOT, "Prediction: %s (confidence %.1f%%)%s%n", p.label(), p.confidence() * 100,
+        out.printf(
+                Locale.ROOT,
+                "Prediction: %s (confidence %.1f%%)%s%n",
+                p.label(),
+                p.confidence() * 100,
                 p.truncated() ? " [pair truncated to fit the max length]" : "");
         int width = p.labels().stream().mapToInt(String::length).max().orElse(0);
         for (int i = 0; i < p.labels().size(); i++) {
             float prob = p.probabilities()[i];
             int filled = Math.round(prob * BAR);
-            out.printf(Locale.ROOT, "  %-" + width + "s %s%s %5.1f%%%n", p.labels().get(i), "█".repeat(filled),
-                    "░".repeat(BAR - filled), prob * 100);
+            out.printf(
+                    Locale.ROOT,
+                    "  %-" + width + "s %s%s %5.1f%%%n",
+                    p.labels().get(i),
+                    "█".repeat(filled),
+                    "░".repeat(BAR - filled),
+                    prob * 100);
         }
         out.println();
     }

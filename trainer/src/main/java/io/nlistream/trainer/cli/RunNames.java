@@ -10,7 +10,9 @@ final class RunNames {
     static String of(Path model) {
         Path dir = model.toAbsolutePath().normalize();
         Path parent = dir.getParent();
-        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("snapshots")
+        if (parent != null
+                && parent.getFileName() != null
+                && parent.getFileName().toString().equals("snapshots")
                 && parent.getParent() != null) {
             String repo = parent.getParent().getFileName().toString();
             return repo.substring(repo.lastIndexOf("--") + 2);

@@ -2,7 +2,6 @@ package io.nlistream.trainer.data;
 
 import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PairTokenizer;
-
 import java.util.List;
 
 /** A dataset tokenized once: the pairs as token ids (unpadded) and their labels, in file order. */

@@ -36,7 +36,8 @@ public final class LengthBucketBatcher {
     /** The training batches of one epoch (0-based); the last batch may be smaller. */
     public List<int[]> trainBatches(int[] lengths, int epoch) {
         Random random = new Random(seed * 1_000_003L + epoch);
-        List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
+        List<Integer> order =
+                new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         Collections.shuffle(order, random);
         List<int[]> batches = new ArrayList<>();
         int pool = batchSize * poolBatches;
@@ -51,7 +52,8 @@ public final class LengthBucketBatcher {
 
     /** Evaluation batches: every example once, grouped by length; callers map results back by index. */
     public List<int[]> evalBatches(int[] lengths) {
-        List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
+        List<Integer> order =
+                new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         order.sort(Comparator.comparingInt(i -> lengths[i]));
         return cut(order);
     }
@@ -63,7 +65,8 @@ public final class LengthBucketBatcher {
     private List<int[]> cut(List<Integer> indices) {
         List<int[]> out = new ArrayList<>();
         for (int s = 0; s < indices.size(); s += batchSize) {
-            out.add(indices.subList(s, Math.min(indices.size(), s + batchSize)).stream().mapToInt(Integer::intValue)
+            out.add(indices.subList(s, Math.min(indices.size(), s + batchSize)).stream()
+                    .mapToInt(Integer::intValue)
                     .toArray());
         }
         return out;

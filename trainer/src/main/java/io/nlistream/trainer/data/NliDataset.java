@@ -1,7 +1,6 @@
 package io.nlistream.trainer.data;
 
 import io.nlistream.schemas.Labels;
-
 import java.util.List;
 
 /** The pairs read from one file, in file order. */

@@ -4,10 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nlistream.schemas.Labels;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PushbackReader;
@@ -26,6 +22,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
  * Reads labelled NLI pairs from TSV (plain or RFC-4180 quoted, LF or CRLF), CSV or JSON Lines. Every problem is a
@@ -80,7 +79,8 @@ public final class NliReader {
                 .setTrim(false)
                 .get();
         try (Reader reader = withoutBom(Files.newBufferedReader(file, StandardCharsets.UTF_8));
-                CSVParser parser = CSVParser.builder().setReader(reader).setFormat(format).get()) {
+                CSVParser parser =
+                        CSVParser.builder().setReader(reader).setFormat(format).get()) {
             Columns columns = Columns.resolve(file, parser.getHeaderNames(), options);
             List<NliExample> out = new ArrayList<>();
             Iterator<CSVRecord> records = parser.iterator();
@@ -92,19 +92,24 @@ public final class NliReader {
                     }
                     record = records.next();
                 } catch (UncheckedIOException | IllegalStateException e) {
-                    throw new DataFormatException(file, parser.getCurrentLineNumber() + 1,
+                    throw new DataFormatException(
+                            file,
+                            parser.getCurrentLineNumber() + 1,
                             "malformed row (" + e.getMessage() + "); quote a field that starts with \" and double the"
                                     + " quotes inside it");
                 }
                 // The parser has consumed the record's line break, so the current line number is the record's line.
                 long line = parser.getCurrentLineNumber();
                 if (record.size() < parser.getHeaderNames().size() && !record.isConsistent()) {
-                    throw new DataFormatException(file, line, "the row has " + record.size() + " fields but the header"
-                            + " has " + parser.getHeaderNames().size() + "; check the delimiter ("
-                            + (delimiter == '\t' ? "TAB" : "comma") + ") and the quoting");
+                    throw new DataFormatException(
+                            file,
+                            line,
+                            "the row has " + record.size() + " fields but the header"
+                                    + " has " + parser.getHeaderNames().size() + "; check the delimiter ("
+                                    + (delimiter == '\t' ? "TAB" : "comma") + ") and the quoting");
                 }
-                out.add(columns.example(file, line, name -> record.isMapped(name) && record.isSet(name)
-                        ? record.get(name) : null));
+                out.add(columns.example(
+                        file, line, name -> record.isMapped(name) && record.isSet(name) ? record.get(name) : null));
             }
             return out;
         }
@@ -131,7 +136,8 @@ public final class NliReader {
                     throw new DataFormatException(file, line, "not a JSON object: " + e.getOriginalMessage());
                 }
                 if (!node.isObject()) {
-                    throw new DataFormatException(file, line, "expected one JSON object per line, found " + node.getNodeType());
+                    throw new DataFormatException(
+                            file, line, "expected one JSON object per line, found " + node.getNodeType());
                 }
                 if (columns == null) {
                     List<String> keys = new ArrayList<>();
@@ -158,31 +164,37 @@ public final class NliReader {
     }
 
     /** The three columns of a file, resolved once from its header. */
-    private record Columns(String premise, String hypothesis, String label, String crossCheckLabel,
-            Map<String, String> labelMap) {
+    private record Columns(
+            String premise, String hypothesis, String label, String crossCheckLabel, Map<String, String> labelMap) {
 
         static Columns resolve(Path file, List<String> header, ReadOptions options) {
-            String premise = pick(file, header, options.premiseColumn(), ReadOptions.PREMISE_ALIASES, "premise",
-                    "--premise-column");
-            String hypothesis = pick(file, header, options.hypothesisColumn(), ReadOptions.HYPOTHESIS_ALIASES,
-                    "hypothesis", "--hypothesis-column");
-            String label = pick(file, header, options.labelColumn(), ReadOptions.LABEL_ALIASES, "label",
-                    "--label-column");
+            String premise = pick(
+                    file, header, options.premiseColumn(), ReadOptions.PREMISE_ALIASES, "premise", "--premise-column");
+            String hypothesis = pick(
+                    file,
+                    header,
+                    options.hypothesisColumn(),
+                    ReadOptions.HYPOTHESIS_ALIASES,
+                    "hypothesis",
+                    "--hypothesis-column");
+            String label =
+                    pick(file, header, options.labelColumn(), ReadOptions.LABEL_ALIASES, "label", "--label-column");
             // Files with both label names and integer codes (RTE3-FR, GQNLI-FR, DACCORD): read the names, and refuse
             // rows where the codes say otherwise, so binary or re-coded integers never pass silently as 3-class ones.
             String crossCheck = options.labelColumn() == null && label.equals("label_text") && header.contains("label")
-                    ? "label" : null;
+                    ? "label"
+                    : null;
             return new Columns(premise, hypothesis, label, crossCheck, options.labelMap());
         }
 
-        private static String pick(Path file, List<String> header, String wanted, List<String> aliases, String role,
-                String option) {
+        private static String pick(
+                Path file, List<String> header, String wanted, List<String> aliases, String role, String option) {
             if (wanted != null) {
                 if (header.contains(wanted)) {
                     return wanted;
                 }
-                throw new DataFormatException(file, 1, "no column '" + wanted + "' for the " + role + "; the header has "
-                        + header);
+                throw new DataFormatException(
+                        file, 1, "no column '" + wanted + "' for the " + role + "; the header has " + header);
             }
             for (String alias : aliases) {
                 for (String h : header) {
@@ -191,8 +203,11 @@ public final class NliReader {
                     }
                 }
             }
-            throw new DataFormatException(file, 1, "no " + role + " column: expected one of " + aliases
-                    + " in the header " + header + "; name it with " + option);
+            throw new DataFormatException(
+                    file,
+                    1,
+                    "no " + role + " column: expected one of " + aliases + " in the header " + header
+                            + "; name it with " + option);
         }
 
         NliExample example(Path file, long line, Function<String, String> field) {
@@ -200,8 +215,13 @@ public final class NliReader {
             String h = field.apply(hypothesis);
             String l = field.apply(label);
             if (p == null || h == null || l == null) {
-                throw new DataFormatException(file, line, "missing field: the row has no value for "
-                        + (p == null ? "'" + premise + "'" : h == null ? "'" + hypothesis + "'" : "'" + label + "'"));
+                throw new DataFormatException(
+                        file,
+                        line,
+                        "missing field: the row has no value for "
+                                + (p == null
+                                        ? "'" + premise + "'"
+                                        : h == null ? "'" + hypothesis + "'" : "'" + label + "'"));
             }
             if (p.isBlank()) {
                 throw new DataFormatException(file, line, "empty premise in column '" + premise + "'");
@@ -214,9 +234,12 @@ public final class NliReader {
                 String code = field.apply(crossCheckLabel);
                 Optional<String> coded = code == null ? Optional.empty() : Labels.normalize(code);
                 if (coded.isPresent() && Labels.index(coded.get()) != id) {
-                    throw new DataFormatException(file, line, "label_text '" + l + "' and label '" + code
-                            + "' disagree under the coding 0 entailment / 1 neutral / 2 contradiction; choose the"
-                            + " column with --label-column (and map names with --label-map)");
+                    throw new DataFormatException(
+                            file,
+                            line,
+                            "label_text '" + l + "' and label '" + code
+                                    + "' disagree under the coding 0 entailment / 1 neutral / 2 contradiction; choose the"
+                                    + " column with --label-column (and map names with --label-map)");
                 }
             }
             return new NliExample(p, h, id, line);
@@ -229,9 +252,12 @@ public final class NliReader {
             if (label.isEmpty()) {
                 Set<String> accepted = new LinkedHashSet<>(Labels.CONTRACT);
                 accepted.addAll(List.of("0", "1", "2"));
-                throw new DataFormatException(file, line, "unknown label '" + raw + "' in column '" + this.label
-                        + "': expected one of " + accepted + "; map other names with --label-map "
-                        + (name.isEmpty() ? "NAME" : name) + "=<entailment|neutral|contradiction>");
+                throw new DataFormatException(
+                        file,
+                        line,
+                        "unknown label '" + raw + "' in column '" + this.label
+                                + "': expected one of " + accepted + "; map other names with --label-map "
+                                + (name.isEmpty() ? "NAME" : name) + "=<entailment|neutral|contradiction>");
             }
             return Labels.index(label.get());
         }

@@ -12,10 +12,19 @@ import java.util.Map;
  * @param format file layout; {@link Format#AUTO} picks by extension ({@code .csv}, {@code .jsonl}/{@code .json}, else TSV)
  * @param labelMap extra label names mapped to contract labels before the built-in names (e.g. {@code compatibles=neutral})
  */
-public record ReadOptions(Format format, String premiseColumn, String hypothesisColumn, String labelColumn,
+public record ReadOptions(
+        Format format,
+        String premiseColumn,
+        String hypothesisColumn,
+        String labelColumn,
         Map<String, String> labelMap) {
 
-    public enum Format { AUTO, TSV, CSV, JSONL }
+    public enum Format {
+        AUTO,
+        TSV,
+        CSV,
+        JSONL
+    }
 
     static final List<String> PREMISE_ALIASES = List.of("premise", "-e premise", "sentence1", "text_a", "text");
     static final List<String> HYPOTHESIS_ALIASES = List.of("hypothesis", "hypo", "sentence2", "text_b");

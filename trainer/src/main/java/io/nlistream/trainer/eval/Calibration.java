@@ -20,7 +20,8 @@ public final class Calibration {
     /** ECE, NLL, Brier score and accuracy of a set of probabilities. */
     public record Metrics(double ece, double nll, double brier, double accuracy) {
         public String format() {
-            return String.format(Locale.ROOT, "ECE %.4f  NLL %.4f  Brier %.4f  accuracy %.4f", ece, nll, brier, accuracy);
+            return String.format(
+                    Locale.ROOT, "ECE %.4f  NLL %.4f  Brier %.4f  accuracy %.4f", ece, nll, brier, accuracy);
         }
     }
 
@@ -28,8 +29,14 @@ public final class Calibration {
     public record Bin(double lower, double upper, long count, double confidence, double accuracy) {}
 
     /** A fitted temperature, what it was fitted on, the metrics and reliability bins before (T = 1) and after. */
-    public record Fit(double temperature, String fittedOn, long examples, Metrics before, Metrics after,
-            List<Bin> reliabilityBefore, List<Bin> reliabilityAfter) {}
+    public record Fit(
+            double temperature,
+            String fittedOn,
+            long examples,
+            Metrics before,
+            Metrics after,
+            List<Bin> reliabilityBefore,
+            List<Bin> reliabilityAfter) {}
 
     private Calibration() {}
 
@@ -58,7 +65,12 @@ public final class Calibration {
             }
         }
         double t = Math.exp((lo + hi) / 2);
-        return new Fit(t, fittedOn, gold.length, metrics(logits, gold, k, 1), metrics(logits, gold, k, t),
+        return new Fit(
+                t,
+                fittedOn,
+                gold.length,
+                metrics(logits, gold, k, 1),
+                metrics(logits, gold, k, t),
                 List.of(reliability(probabilities(logits, k, 1), gold, k)),
                 List.of(reliability(probabilities(logits, k, t), gold, k)));
     }
@@ -90,7 +102,10 @@ public final class Calibration {
             correct += predicted[i] == gold[i] ? 1 : 0;
         }
         int n = gold.length;
-        return new Metrics(ece(p, gold, k), nll(logits, gold, k, temperature), n == 0 ? 0 : brier / n,
+        return new Metrics(
+                ece(p, gold, k),
+                nll(logits, gold, k, temperature),
+                n == 0 ? 0 : brier / n,
                 n == 0 ? 0 : (double) correct / n);
     }
 
@@ -118,8 +133,12 @@ public final class Calibration {
         }
         Bin[] bins = new Bin[BINS];
         for (int b = 0; b < BINS; b++) {
-            bins[b] = new Bin((double) b / BINS, (double) (b + 1) / BINS, count[b],
-                    count[b] == 0 ? 0 : confidence[b] / count[b], count[b] == 0 ? 0 : (double) correct[b] / count[b]);
+            bins[b] = new Bin(
+                    (double) b / BINS,
+                    (double) (b + 1) / BINS,
+                    count[b],
+                    count[b] == 0 ? 0 : confidence[b] / count[b],
+                    count[b] == 0 ? 0 : (double) correct[b] / count[b]);
         }
         return bins;
     }
@@ -153,8 +172,8 @@ public final class Calibration {
 
     private static void check(float[] logits, int[] gold, int k) {
         if (logits.length != gold.length * k) {
-            throw new IllegalArgumentException(logits.length + " logits for " + gold.length + " pairs of " + k
-                    + " labels");
+            throw new IllegalArgumentException(
+                    logits.length + " logits for " + gold.length + " pairs of " + k + " labels");
         }
         if (gold.length == 0) {
             throw new IllegalArgumentException("no labelled pairs to calibrate on");

@@ -1,5 +1,15 @@
 package io.nlistream.trainer.eval;
 
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Paint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.util.List;
+import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -20,17 +30,6 @@ import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
-
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Paint;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.text.DecimalFormat;
-import java.util.List;
-import java.util.Map;
 
 /** The report's PNG plots, drawn with JFreeChart (headless). */
 public final class Charts {
@@ -55,8 +54,8 @@ public final class Charts {
             }
             data.addSeries(s);
         });
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "epoch", yLabel, data, PlotOrientation.VERTICAL,
-                true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, "epoch", yLabel, data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setRenderer(new XYLineAndShapeRenderer(true, true));
         ((NumberAxis) plot.getDomainAxis()).setStandardTickUnits(NumberAxis.createIntegerTickUnits());
@@ -79,8 +78,8 @@ public final class Charts {
             bins.stream().filter(b -> b.count() > 0).forEach(b -> s.add(b.confidence(), b.accuracy()));
             data.addSeries(s);
         });
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "confidence (mean per bin)", "accuracy", data,
-                PlotOrientation.VERTICAL, true, false, false);
+        JFreeChart chart = ChartFactory.createXYLineChart(
+                title, "confidence (mean per bin)", "accuracy", data, PlotOrientation.VERTICAL, true, false, false);
         XYPlot plot = chart.getXYPlot();
         plot.setRenderer(new XYLineAndShapeRenderer(true, true));
         plot.getDomainAxis().setRange(0, 1);
@@ -134,16 +133,16 @@ public final class Charts {
     }
 
     /** Grouped bars: one group per category (e.g. label), one bar per series (e.g. dataset role or run). */
-    public static void groupedBars(Path png, String title, String valueLabel, Map<String, Map<String, Double>> series,
-            String valueFormat) {
+    public static void groupedBars(
+            Path png, String title, String valueLabel, Map<String, Map<String, Double>> series, String valueFormat) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         series.forEach((name, values) -> values.forEach((category, v) -> data.addValue(v, name, category)));
-        JFreeChart chart = ChartFactory.createBarChart(title, null, valueLabel, data, PlotOrientation.VERTICAL, true,
-                false, false);
+        JFreeChart chart = ChartFactory.createBarChart(
+                title, null, valueLabel, data, PlotOrientation.VERTICAL, true, false, false);
         CategoryPlot plot = chart.getCategoryPlot();
         BarRenderer renderer = (BarRenderer) plot.getRenderer();
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
-                new DecimalFormat(valueFormat)));
+        renderer.setDefaultItemLabelGenerator(
+                new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat(valueFormat)));
         renderer.setDefaultItemLabelsVisible(true);
         save(png, chart);
     }

@@ -14,14 +14,33 @@ import java.util.List;
  * @param ece expected calibration error of the probabilities ({@link Calibration}, 15 bins), null when not computed
  *     (metrics written before it existed)
  */
-public record ClassificationMetrics(List<String> labels, long examples, double accuracy, double macroF1,
-        double weightedF1, double macroPrecision, double macroRecall, double loss, List<ClassMetrics> perClass,
-        long[][] confusion, Double ece) {
+public record ClassificationMetrics(
+        List<String> labels,
+        long examples,
+        double accuracy,
+        double macroF1,
+        double weightedF1,
+        double macroPrecision,
+        double macroRecall,
+        double loss,
+        List<ClassMetrics> perClass,
+        long[][] confusion,
+        Double ece) {
 
     /** These metrics with the ECE of the probabilities they were computed from. */
     public ClassificationMetrics withEce(double value) {
-        return new ClassificationMetrics(labels, examples, accuracy, macroF1, weightedF1, macroPrecision, macroRecall,
-                loss, perClass, confusion, value);
+        return new ClassificationMetrics(
+                labels,
+                examples,
+                accuracy,
+                macroF1,
+                weightedF1,
+                macroPrecision,
+                macroRecall,
+                loss,
+                perClass,
+                confusion,
+                value);
     }
 
     public static ClassificationMetrics of(int[] gold, int[] predicted, List<String> labels, double loss) {
@@ -62,9 +81,18 @@ public record ClassificationMetrics(List<String> labels, long examples, double a
             weighted += f1 * support;
         }
         long n = gold.length;
-        return new ClassificationMetrics(List.copyOf(labels), n, n == 0 ? 0 : (double) correct / n,
-                present == 0 ? 0 : macroF1 / present, n == 0 ? 0 : weighted / n,
-                present == 0 ? 0 : macroP / present, present == 0 ? 0 : macroR / present, loss, perClass, confusion, null);
+        return new ClassificationMetrics(
+                List.copyOf(labels),
+                n,
+                n == 0 ? 0 : (double) correct / n,
+                present == 0 ? 0 : macroF1 / present,
+                n == 0 ? 0 : weighted / n,
+                present == 0 ? 0 : macroP / present,
+                present == 0 ? 0 : macroR / present,
+                loss,
+                perClass,
+                confusion,
+                null);
     }
 
     /** Index of the largest logit per row. */

@@ -24,9 +24,20 @@ public final class RunComparison {
      * One row of the comparison table; {@code ece} is null for runs written before it was measured,
      * {@code calibratedEce} for runs without a calibration.
      */
-    public record Row(String name, String model, double accuracy, double macroF1, double weightedF1, double loss,
-            Double ece, Double calibratedEce, Double temperature, int bestEpoch, int epochsRun,
-            long trainableParameters, Path run) {}
+    public record Row(
+            String name,
+            String model,
+            double accuracy,
+            double macroF1,
+            double weightedF1,
+            double loss,
+            Double ece,
+            Double calibratedEce,
+            Double temperature,
+            int bestEpoch,
+            int epochsRun,
+            long trainableParameters,
+            Path run) {}
 
     private RunComparison() {}
 
@@ -40,9 +51,20 @@ public final class RunComparison {
             }
             ClassificationMetrics f = m.finalEval();
             Calibration.Fit c = m.calibration();
-            rows.add(new Row(m.name(), m.model(), f.accuracy(), f.macroF1(), f.weightedF1(), f.loss(), f.ece(),
-                    c == null ? null : c.after().ece(), c == null ? null : c.temperature(), m.bestEpoch(),
-                    m.epochs().size(), m.trainableParameters(), dir));
+            rows.add(new Row(
+                    m.name(),
+                    m.model(),
+                    f.accuracy(),
+                    f.macroF1(),
+                    f.weightedF1(),
+                    f.loss(),
+                    f.ece(),
+                    c == null ? null : c.after().ece(),
+                    c == null ? null : c.temperature(),
+                    m.bestEpoch(),
+                    m.epochs().size(),
+                    m.trainableParameters(),
+                    dir));
         }
         return rows;
     }
@@ -73,12 +95,22 @@ public final class RunComparison {
                 + " | ECE calibrated (T) | eval loss | best epoch | epochs | trainable parameters |\n"
                 + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            md.append(String.format(Locale.ROOT, "| %s (`%s`) | %.2f %% | %.4f | %.4f | %s | %s | %.4f | %d | %d | %,d |%n",
-                    r.name(), r.model(), 100 * r.accuracy(), r.macroF1(), r.weightedF1(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s (`%s`) | %.2f %% | %.4f | %.4f | %s | %s | %.4f | %d | %d | %,d |%n",
+                    r.name(),
+                    r.model(),
+                    100 * r.accuracy(),
+                    r.macroF1(),
+                    r.weightedF1(),
                     r.ece() == null ? "–" : String.format(Locale.ROOT, "%.4f", r.ece()),
-                    r.calibratedEce() == null ? "–"
+                    r.calibratedEce() == null
+                            ? "–"
                             : String.format(Locale.ROOT, "%.4f (%.3f)", r.calibratedEce(), r.temperature()),
-                    r.loss(), r.bestEpoch(), r.epochsRun(), r.trainableParameters()));
+                    r.loss(),
+                    r.bestEpoch(),
+                    r.epochsRun(),
+                    r.trainableParameters()));
         }
         md.append("\n![comparison](").append(PNG).append(")\n");
         return md.toString();

@@ -14,21 +14,58 @@ import java.util.Map;
  * @param calibration the temperature fitted on held-out pairs after training ({@code train}, {@code calibrate}), or
  *     null
  */
-public record RunMetrics(String name, String model, Map<String, Object> config, Map<String, long[]> labelDistributions,
-        long trainableParameters, long allParameters, List<EpochMetrics> epochs, int bestEpoch,
-        String stoppedEarlyReason, ClassificationMetrics finalEval, Calibration.Fit calibration) {
+public record RunMetrics(
+        String name,
+        String model,
+        Map<String, Object> config,
+        Map<String, long[]> labelDistributions,
+        long trainableParameters,
+        long allParameters,
+        List<EpochMetrics> epochs,
+        int bestEpoch,
+        String stoppedEarlyReason,
+        ClassificationMetrics finalEval,
+        Calibration.Fit calibration) {
 
     public static final String FILE = "metrics.json";
 
-    public RunMetrics(String name, String model, Map<String, Object> config, Map<String, long[]> labelDistributions,
-            long trainableParameters, long allParameters, List<EpochMetrics> epochs, int bestEpoch,
-            String stoppedEarlyReason, ClassificationMetrics finalEval) {
-        this(name, model, config, labelDistributions, trainableParameters, allParameters, epochs, bestEpoch,
-                stoppedEarlyReason, finalEval, null);
+    public RunMetrics(
+            String name,
+            String model,
+            Map<String, Object> config,
+            Map<String, long[]> labelDistributions,
+            long trainableParameters,
+            long allParameters,
+            List<EpochMetrics> epochs,
+            int bestEpoch,
+            String stoppedEarlyReason,
+            ClassificationMetrics finalEval) {
+        this(
+                name,
+                model,
+                config,
+                labelDistributions,
+                trainableParameters,
+                allParameters,
+                epochs,
+                bestEpoch,
+                stoppedEarlyReason,
+                finalEval,
+                null);
     }
 
     public RunMetrics withCalibration(Calibration.Fit fit) {
-        return new RunMetrics(name, model, config, labelDistributions, trainableParameters, allParameters, epochs,
-                bestEpoch, stoppedEarlyReason, finalEval, fit);
+        return new RunMetrics(
+                name,
+                model,
+                config,
+                labelDistributions,
+                trainableParameters,
+                allParameters,
+                epochs,
+                bestEpoch,
+                stoppedEarlyReason,
+                finalEval,
+                fit);
     }
 }

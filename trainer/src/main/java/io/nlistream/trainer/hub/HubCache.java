@@ -65,7 +65,8 @@ final class HubCache {
         Path ref = refFile(repoId, revision);
         try {
             if (Files.isRegularFile(ref)) {
-                return Optional.of(safe(Files.readString(ref, StandardCharsets.UTF_8).trim(), "commit"));
+                return Optional.of(
+                        safe(Files.readString(ref, StandardCharsets.UTF_8).trim(), "commit"));
             }
         } catch (IOException e) {
             throw new HubException("cannot read cache ref " + ref + ": " + e.getMessage());

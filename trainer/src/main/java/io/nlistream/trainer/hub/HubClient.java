@@ -19,8 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HubClient {
     private static final Logger LOG = LoggerFactory.getLogger(HubClient.class);
-    private static final Pattern REPO_ID =
-            Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
 
     private final HubOptions options;
@@ -82,8 +81,9 @@ public final class HubClient {
             throw new HubException("HF_HUB_OFFLINE is set and "
                     + repoId + "@" + revision + " is not in the Hugging Face cache (" + cache.root() + ")"
                     + offlineDetail(repoId, revision) + ". Download it once with the network (nli-trainer download"
-                    + " --model " + repoId + (revision.equals(HubOptions.DEFAULT_REVISION) ? "" : " --revision "
-                    + revision) + "), point HF_HUB_CACHE/HF_HOME at a filled cache, or pass a local directory.");
+                    + " --model " + repoId
+                    + (revision.equals(HubOptions.DEFAULT_REVISION) ? "" : " --revision " + revision)
+                    + "), point HF_HUB_CACHE/HF_HOME at a filled cache, or pass a local directory.");
         }
         if (isCommit(revision)) {
             Optional<Path> pinned = cached(repoId, revision);
@@ -143,11 +143,11 @@ public final class HubClient {
     private String offlineDetail(String repoId, String revision) throws HubException {
         Optional<String> commit = cache.commitFor(repoId, revision);
         if (commit.isEmpty()) {
-            return Files.isDirectory(cache.repoDir(repoId)) ? " (the repository is cached, but not this revision)"
-                    : "";
+            return Files.isDirectory(cache.repoDir(repoId)) ? " (the repository is cached, but not this revision)" : "";
         }
         return ModelFiles.missing(cache.snapshotDir(repoId, commit.get()))
-                .map(m -> " (snapshot " + commit.get() + " lacks " + m + ")").orElse("");
+                .map(m -> " (snapshot " + commit.get() + " lacks " + m + ")")
+                .orElse("");
     }
 
     static boolean isCommit(String revision) {
@@ -160,16 +160,22 @@ public final class HubClient {
         }
         try {
             String home = System.getProperty("user.home");
-            return value.equals("~") ? Path.of(home) : value.startsWith("~/") ? Path.of(home, value.substring(2))
-                    : Path.of(value);
+            return value.equals("~")
+                    ? Path.of(home)
+                    : value.startsWith("~/") ? Path.of(home, value.substring(2)) : Path.of(value);
         } catch (InvalidPathException e) {
             return null;
         }
     }
 
     private static boolean looksLikePath(String value) {
-        return value.startsWith("/") || value.startsWith("./") || value.startsWith("../") || value.startsWith("~")
-                || value.contains("\\") || value.chars().filter(c -> c == '/').count() > 1 || value.equals(".");
+        return value.startsWith("/")
+                || value.startsWith("./")
+                || value.startsWith("../")
+                || value.startsWith("~")
+                || value.contains("\\")
+                || value.chars().filter(c -> c == '/').count() > 1
+                || value.equals(".");
     }
 
     private static String humanSize(long bytes) {

@@ -100,8 +100,8 @@ final class HubHttp {
 
     FileMetadata head(String repoId, String revision, String filename) throws HubException {
         URI uri = resolveUri(repoId, revision, filename);
-        HttpResponse<Void> response = send("HEAD", uri, Map.of("Accept-Encoding", "identity"),
-                HttpResponse.BodyHandlers.discarding(), false);
+        HttpResponse<Void> response =
+                send("HEAD", uri, Map.of("Accept-Encoding", "identity"), HttpResponse.BodyHandlers.discarding(), false);
         int status = response.statusCode();
         if (status >= 400 || status < 200) {
             throw statusError(status, response.headers(), uri, repoId, revision, filename);
@@ -114,7 +114,8 @@ final class HubHttp {
             throw new HubException(uri + " answered without " + (etag == null ? "an ETag" : "X-Repo-Commit")
                     + ": is HF_ENDPOINT (" + options.endpoint() + ") a Hugging Face Hub?");
         }
-        long size = h.firstValueAsLong("X-Linked-Size").orElse(h.firstValueAsLong("Content-Length").orElse(-1));
+        long size = h.firstValueAsLong("X-Linked-Size")
+                .orElse(h.firstValueAsLong("Content-Length").orElse(-1));
         URI location = status >= 300 ? uri.resolve(h.firstValue("Location").orElseThrow()) : uri;
         return new FileMetadata(commit, etag, size, location, linkedEtag.isPresent());
     }
@@ -142,8 +143,8 @@ final class HubHttp {
         } catch (HubException e) {
             throw e;
         } catch (IOException e) {
-            throw new HubException("cannot write " + filename + " into the cache (" + blob.getParent() + "): "
-                    + e.getMessage());
+            throw new HubException(
+                    "cannot write " + filename + " into the cache (" + blob.getParent() + "): " + e.getMessage());
         }
     }
 
@@ -181,9 +182,11 @@ final class HubHttp {
         long written = start;
         StallWatch watch = new StallWatch(response.body());
         try (InputStream body = response.body();
-                OutputStream out = Files.newOutputStream(incomplete, StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND
-                                : StandardOpenOption.TRUNCATE_EXISTING);
+                OutputStream out = Files.newOutputStream(
+                        incomplete,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
                 ProgressBar bar = progressBar(filename, meta.size(), start)) {
             byte[] buffer = new byte[1 << 16];
             for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
@@ -200,18 +203,26 @@ final class HubHttp {
             watch.stop();
         }
         if (watch.stalled() || meta.size() >= 0 && written < meta.size()) {
-            throw interrupted(filename, meta, written, watch.stalled() ? "no data for " + STALL_TIMEOUT.toSeconds()
-                    + " s" : "the connection closed early", null);
+            throw interrupted(
+                    filename,
+                    meta,
+                    written,
+                    watch.stalled() ? "no data for " + STALL_TIMEOUT.toSeconds() + " s" : "the connection closed early",
+                    null);
         }
     }
 
     /** The partial file stays as {@code .incomplete} (never a blob or snapshot entry) for the next run to resume. */
-    private static HubException interrupted(String filename, FileMetadata meta, long written, String why,
-            Throwable cause) {
-        return new HubException("the download of " + filename + " from " + meta.location().getHost()
-                + " was interrupted after " + written + (meta.size() >= 0 ? " of " + meta.size() : "")
-                + " bytes (" + why + "). Nothing incomplete was put in the cache; run the command again to resume,"
-                + " or set HF_HUB_OFFLINE=1 / pass a local model directory to work offline.", cause, true);
+    private static HubException interrupted(
+            String filename, FileMetadata meta, long written, String why, Throwable cause) {
+        return new HubException(
+                "the download of " + filename + " from " + meta.location().getHost()
+                        + " was interrupted after " + written + (meta.size() >= 0 ? " of " + meta.size() : "")
+                        + " bytes (" + why
+                        + "). Nothing incomplete was put in the cache; run the command again to resume,"
+                        + " or set HF_HUB_OFFLINE=1 / pass a local model directory to work offline.",
+                cause,
+                true);
     }
 
     /** Closes a response body that delivers nothing for {@link #STALL_TIMEOUT}: the JDK client has no read timeout. */
@@ -221,16 +232,20 @@ final class HubHttp {
         private volatile boolean stalled;
 
         StallWatch(InputStream body) {
-            task = WATCHDOG.scheduleWithFixedDelay(() -> {
-                if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
-                    stalled = true;
-                    try {
-                        body.close();
-                    } catch (IOException ignored) {
-                        // closing is all we can do; the reader sees the end of the stream
-                    }
-                }
-            }, 1, 1, TimeUnit.SECONDS);
+            task = WATCHDOG.scheduleWithFixedDelay(
+                    () -> {
+                        if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
+                            stalled = true;
+                            try {
+                                body.close();
+                            } catch (IOException ignored) {
+                                // closing is all we can do; the reader sees the end of the stream
+                            }
+                        }
+                    },
+                    1,
+                    1,
+                    TimeUnit.SECONDS);
         }
 
         void progressed() {
@@ -257,8 +272,8 @@ final class HubHttp {
             String actual = sha256(file);
             if (!actual.equals(meta.etag())) {
                 Files.delete(file);
-                throw new HubException("the download of " + filename + " is corrupt (sha256 " + actual
-                        + ", expected " + meta.etag() + "); it was discarded, run the command again");
+                throw new HubException("the download of " + filename + " is corrupt (sha256 " + actual + ", expected "
+                        + meta.etag() + "); it was discarded, run the command again");
             }
         }
     }
@@ -267,17 +282,23 @@ final class HubHttp {
         if (!options.progress() || size < HubOptions.PROGRESS_MIN_BYTES) {
             return null;
         }
-        ProgressBar bar = new ProgressBarBuilder().setTaskName(filename).setInitialMax(size)
-                .setUnit("MiB", 1 << 20).showSpeed().setUpdateIntervalMillis(500)
+        ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName(filename)
+                .setInitialMax(size)
+                .setUnit("MiB", 1 << 20)
+                .showSpeed()
+                .setUpdateIntervalMillis(500)
                 .setStyle(System.console() == null ? ProgressBarStyle.ASCII : ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .build();
         bar.stepTo(start);
         return bar;
     }
 
     /** Sends one request, following redirects by hand; with {@code followAbsolute} false only relative ones. */
-    private <T> HttpResponse<T> send(String method, URI uri, Map<String, String> headers, BodyHandler<T> handler,
-            boolean followAbsolute) throws HubException {
+    private <T> HttpResponse<T> send(
+            String method, URI uri, Map<String, String> headers, BodyHandler<T> handler, boolean followAbsolute)
+            throws HubException {
         URI current = uri;
         for (int hop = 0; ; hop++) {
             HttpRequest.Builder request = HttpRequest.newBuilder(current)
@@ -297,10 +318,14 @@ final class HubHttp {
                 Thread.currentThread().interrupt();
                 throw new HubException("interrupted while talking to " + current.getHost(), e, true);
             } catch (IOException e) {
-                throw new HubException("Cannot reach " + current.getScheme() + "://" + current.getAuthority() + " ("
-                        + describe(e) + "). To work without the network, set HF_HUB_OFFLINE=1 to use models already"
-                        + " in the cache (" + options.cacheDir() + "), or pass a local model directory to --model.",
-                        e, true);
+                throw new HubException(
+                        "Cannot reach " + current.getScheme() + "://" + current.getAuthority() + " ("
+                                + describe(e)
+                                + "). To work without the network, set HF_HUB_OFFLINE=1 to use models already"
+                                + " in the cache (" + options.cacheDir()
+                                + "), or pass a local model directory to --model.",
+                        e,
+                        true);
             }
             Optional<String> location = response.headers().firstValue("Location");
             int status = response.statusCode();
@@ -323,8 +348,8 @@ final class HubHttp {
         }
     }
 
-    private HubException statusError(int status, HttpHeaders headers, URI uri, String repoId, String revision,
-            String filename) {
+    private HubException statusError(
+            int status, HttpHeaders headers, URI uri, String repoId, String revision, String filename) {
         String code = headers.firstValue("X-Error-Code").orElse("");
         String endpoint = options.endpoint().toString();
         String repo = repoId == null ? "the repository" : "'" + repoId + "'";
@@ -335,33 +360,47 @@ final class HubHttp {
                 : " If it is private or gated, set HF_TOKEN to an access token that can read it (" + endpoint
                         + "/settings/tokens).";
         String message = switch (code) {
-            case "RepoNotFound" -> "Repository " + repo + " was not found on " + endpoint + ": check the model id."
-                    + tokenHint;
-            case "GatedRepo" -> repo + " is gated: accept its conditions at " + repoUrl + (hasToken
-                    ? " with the account of HF_TOKEN." : " and set HF_TOKEN to an access token of that account.");
-            case "RevisionNotFound" -> "Revision '" + revision + "' was not found in " + repo
-                    + ": use a branch, a tag or a full commit hash (default: main).";
-            case "EntryNotFound" -> "File '" + filename + "' was not found in " + repo + " at revision '"
-                    + revision + "'.";
-            default -> switch (status) {
-                case 401 -> hasToken
-                        ? "The Hub rejected the token in HF_TOKEN for " + repo + " (401 Unauthorized): it may be"
-                                + " invalid or expired; create a new one at " + endpoint + "/settings/tokens."
-                        : "The Hub refused access to " + repo + " (401 Unauthorized): it is private or gated."
-                                + tokenHint;
-                case 403 -> "The Hub forbids access to " + repo + " (403 Forbidden): the token in HF_TOKEN lacks"
-                        + " permission, or the repository is gated and its conditions are not accepted at "
-                        + repoUrl + ".";
-                case 404 -> repo + " or revision '" + revision + "' was not found on " + endpoint + " (404)."
-                        + tokenHint;
-                case 429 -> "The Hub is rate-limiting requests (429): wait a minute and retry"
-                        + (hasToken ? "." : ", or set HF_TOKEN (authenticated requests get higher limits).");
-                default -> "The Hub answered HTTP " + status + " for " + uri
-                        + (status >= 500 ? ": a server-side problem; retry later, or set HF_HUB_OFFLINE=1 to use"
-                                + " the cache." : ".");
-            };
+            case "RepoNotFound" ->
+                "Repository " + repo + " was not found on " + endpoint + ": check the model id." + tokenHint;
+            case "GatedRepo" ->
+                repo + " is gated: accept its conditions at " + repoUrl
+                        + (hasToken
+                                ? " with the account of HF_TOKEN."
+                                : " and set HF_TOKEN to an access token of that account.");
+            case "RevisionNotFound" ->
+                "Revision '" + revision + "' was not found in " + repo
+                        + ": use a branch, a tag or a full commit hash (default: main).";
+            case "EntryNotFound" ->
+                "File '" + filename + "' was not found in " + repo + " at revision '" + revision + "'.";
+            default ->
+                switch (status) {
+                    case 401 ->
+                        hasToken
+                                ? "The Hub rejected the token in HF_TOKEN for " + repo
+                                        + " (401 Unauthorized): it may be" + " invalid or expired; create a new one at "
+                                        + endpoint + "/settings/tokens."
+                                : "The Hub refused access to " + repo + " (401 Unauthorized): it is private or gated."
+                                        + tokenHint;
+                    case 403 ->
+                        "The Hub forbids access to " + repo + " (403 Forbidden): the token in HF_TOKEN lacks"
+                                + " permission, or the repository is gated and its conditions are not accepted at "
+                                + repoUrl + ".";
+                    case 404 ->
+                        repo + " or revision '" + revision + "' was not found on " + endpoint + " (404)." + tokenHint;
+                    case 429 ->
+                        "The Hub is rate-limiting requests (429): wait a minute and retry"
+                                + (hasToken ? "." : ", or set HF_TOKEN (authenticated requests get higher limits).");
+                    default ->
+                        "The Hub answered HTTP " + status + " for " + uri
+                                + (status >= 500
+                                        ? ": a server-side problem; retry later, or set HF_HUB_OFFLINE=1 to use"
+                                                + " the cache."
+                                        : ".");
+                };
         };
-        String serverMessage = headers.firstValue("X-Error-Message").map(m -> " (Hub: " + m + ")").orElse("");
+        String serverMessage = headers.firstValue("X-Error-Message")
+                .map(m -> " (Hub: " + m + ")")
+                .orElse("");
         return new HubException(message + serverMessage);
     }
 
@@ -397,7 +436,8 @@ final class HubHttp {
     }
 
     private static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+        return a.getScheme().equalsIgnoreCase(b.getScheme())
+                && a.getHost().equalsIgnoreCase(b.getHost())
                 && port(a) == port(b);
     }
 
@@ -406,14 +446,16 @@ final class HubHttp {
     }
 
     private static long rangeStart(HttpHeaders headers) {
-        Matcher m = CONTENT_RANGE_START.matcher(headers.firstValue("Content-Range").orElse(""));
+        Matcher m =
+                CONTENT_RANGE_START.matcher(headers.firstValue("Content-Range").orElse(""));
         return m.lookingAt() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static String sha256(Path file) throws IOException {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+            return HexFormat.of()
+                    .formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

@@ -21,8 +21,8 @@ import java.util.Set;
  * @param offline resolve from the cache only, never touching the network
  * @param progress show a progress bar (on stderr) for files of {@link #PROGRESS_MIN_BYTES} or more
  */
-public record HubOptions(URI endpoint, Path cacheDir, String token, String revision, boolean offline,
-        boolean progress) {
+public record HubOptions(
+        URI endpoint, Path cacheDir, String token, String revision, boolean offline, boolean progress) {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
     public static final String DEFAULT_REVISION = "main";
@@ -57,8 +57,13 @@ public record HubOptions(URI endpoint, Path cacheDir, String token, String revis
             token = readTokenFile(tokenPath != null ? expandHome(tokenPath, home) : hfHome.resolve("token"));
         }
         String endpoint = firstNonBlank(env.get("HF_ENDPOINT"), DEFAULT_ENDPOINT);
-        return new HubOptions(URI.create(endpoint), cacheDir, token, DEFAULT_REVISION,
-                isTrue(env.get("HF_HUB_OFFLINE")), !isTrue(env.get("HF_HUB_DISABLE_PROGRESS_BARS")));
+        return new HubOptions(
+                URI.create(endpoint),
+                cacheDir,
+                token,
+                DEFAULT_REVISION,
+                isTrue(env.get("HF_HUB_OFFLINE")),
+                !isTrue(env.get("HF_HUB_DISABLE_PROGRESS_BARS")));
     }
 
     public HubOptions withRevision(String newRevision) {
@@ -76,8 +81,9 @@ public record HubOptions(URI endpoint, Path cacheDir, String token, String revis
     @Override
     public String toString() {
         // never print the token
-        return "HubOptions[endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", token=" + (token == null ? "unset"
-                : "set") + ", revision=" + revision + ", offline=" + offline + ", progress=" + progress + "]";
+        return "HubOptions[endpoint=" + endpoint + ", cacheDir=" + cacheDir + ", token="
+                + (token == null ? "unset" : "set") + ", revision=" + revision + ", offline=" + offline + ", progress="
+                + progress + "]";
     }
 
     private static boolean isTrue(String value) {
@@ -86,7 +92,9 @@ public record HubOptions(URI endpoint, Path cacheDir, String token, String revis
 
     private static String readTokenFile(Path file) {
         try {
-            return Files.isRegularFile(file) ? nonBlank(Files.readString(file, StandardCharsets.UTF_8).trim()) : null;
+            return Files.isRegularFile(file)
+                    ? nonBlank(Files.readString(file, StandardCharsets.UTF_8).trim())
+                    : null;
         } catch (IOException e) {
             return null;
         }

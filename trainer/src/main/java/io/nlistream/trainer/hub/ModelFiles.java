@@ -18,11 +18,19 @@ import java.util.Set;
 final class ModelFiles {
     static final String CONFIG = "config.json";
     /** In order of preference. */
-    static final List<String> WEIGHTS = List.of("model.safetensors", "model.safetensors.index.json",
-            "pytorch_model.bin", "pytorch_model.bin.index.json");
-    static final List<String> TOKENIZER = List.of("tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "added_tokens.json", "spm.model", "sentencepiece.bpe.model", "vocab.json",
-            "merges.txt", "vocab.txt");
+    static final List<String> WEIGHTS = List.of(
+            "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json");
+
+    static final List<String> TOKENIZER = List.of(
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "added_tokens.json",
+            "spm.model",
+            "sentencepiece.bpe.model",
+            "vocab.json",
+            "merges.txt",
+            "vocab.txt");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelFiles() {}
@@ -34,9 +42,12 @@ final class ModelFiles {
             throw new HubException("'" + repoId + "' at revision '" + revision + "' has no config.json: it is not a"
                     + " transformers model repository (files: " + preview(available) + ")");
         }
-        String weights = WEIGHTS.stream().filter(present::contains).findFirst().orElseThrow(() -> new HubException(
-                "'" + repoId + "' at revision '" + revision + "' has neither model.safetensors nor pytorch_model.bin"
-                        + " (files: " + preview(available) + ")"));
+        String weights = WEIGHTS.stream()
+                .filter(present::contains)
+                .findFirst()
+                .orElseThrow(() -> new HubException("'" + repoId + "' at revision '" + revision
+                        + "' has neither model.safetensors nor pytorch_model.bin" + " (files: " + preview(available)
+                        + ")"));
         List<String> files = new ArrayList<>(List.of(CONFIG, weights));
         TOKENIZER.stream().filter(present::contains).forEach(files::add);
         return files;
@@ -73,7 +84,8 @@ final class ModelFiles {
         if (!Files.exists(snapshot.resolve(CONFIG))) {
             return Optional.of(CONFIG);
         }
-        Optional<String> weights = WEIGHTS.stream().filter(w -> Files.exists(snapshot.resolve(w))).findFirst();
+        Optional<String> weights =
+                WEIGHTS.stream().filter(w -> Files.exists(snapshot.resolve(w))).findFirst();
         if (weights.isEmpty()) {
             return Optional.of("model.safetensors or pytorch_model.bin");
         }
@@ -88,7 +100,8 @@ final class ModelFiles {
     }
 
     private static String preview(List<String> files) {
-        return files.size() <= 12 ? String.join(", ", files)
+        return files.size() <= 12
+                ? String.join(", ", files)
                 : String.join(", ", files.subList(0, 12)) + ", ... " + (files.size() - 12) + " more";
     }
 }

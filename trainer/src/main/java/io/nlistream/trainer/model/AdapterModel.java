@@ -3,8 +3,8 @@ package io.nlistream.trainer.model;
 import ai.djl.ndarray.NDManager;
 import io.nlistream.schemas.Labels;
 import io.nlistream.trainer.checkpoint.ConfigReader;
-import io.nlistream.trainer.checkpoint.Safetensors;
 import io.nlistream.trainer.checkpoint.LoadReport;
+import io.nlistream.trainer.checkpoint.Safetensors;
 import io.nlistream.trainer.model.lora.PeftAdapter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +31,11 @@ public final class AdapterModel {
                     + " and " + PeftAdapter.WEIGHTS_FILE + " (a train run's adapter/ directory)");
         }
         boolean baseConfig = ConfigReader.read(model).labels().stream().allMatch(l -> l.startsWith("LABEL_"));
-        LoadedModel loaded = baseConfig ? PretrainedModels.load(model, manager, Labels.CONTRACT)
+        LoadedModel loaded = baseConfig
+                ? PretrainedModels.load(model, manager, Labels.CONTRACT)
                 : PretrainedModels.load(model, manager);
-        Set<String> saved = Safetensors.header(adapter.resolve(PeftAdapter.WEIGHTS_FILE)).keySet();
+        Set<String> saved =
+                Safetensors.header(adapter.resolve(PeftAdapter.WEIGHTS_FILE)).keySet();
         List<String> missing = new ArrayList<>();
         for (String name : loaded.report().newlyInitialized()) {
             if (!saved.contains(PeftAdapter.savedKey(name))) {
@@ -46,7 +48,10 @@ public final class AdapterModel {
         }
         PeftAdapter.load(loaded.model(), adapter, manager);
         LoadReport r = loaded.report();
-        return new LoadedModel(loaded.dir(), loaded.config(), loaded.model(),
+        return new LoadedModel(
+                loaded.dir(),
+                loaded.config(),
+                loaded.model(),
                 new LoadReport(r.source(), r.modelClass(), r.unexpected(), List.of()));
     }
 }

@@ -39,8 +39,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
     }
 
     @Override
-    public ClassifierOutput classify(ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training,
-            boolean hiddenStates) {
+    public ClassifierOutput classify(
+            ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training, boolean hiddenStates) {
         checkInputs(inputIds, attentionMask);
         List<NDArray> states = new ArrayList<>();
         NDArray last = deberta.encode(ps, inputIds, attentionMask, training, states);
@@ -64,7 +64,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray embedded = Scopes.keepOutput(() -> embeddings.embed(ps, ids, mask, training));
             return encoder.encode(ps, embedded, mask, training, states);
         }
-
     }
 
     /** {@code DebertaV2Embeddings}: word (+ absolute position, + token type) embeddings, LayerNorm, padding zeroed. */
@@ -90,7 +89,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray x = call("word_embeddings", ps, ids, training);
             if (c.positionBiasedInput()) {
                 long length = ids.getShape().get(1);
-                NDArray positions = ids.getManager().arange(0L, length, 1L, DataType.INT64).reshape(1, length);
+                NDArray positions =
+                        ids.getManager().arange(0L, length, 1L, DataType.INT64).reshape(1, length);
                 x = x.add(call("position_embeddings", ps, positions, training));
             }
             if (c.typeVocabSize() > 0) {
@@ -103,7 +103,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             x = x.mul(mask.expandDims(2).toType(x.getDataType(), false));
             return Dropouts.apply(x, c.hiddenDropoutProb(), training);
         }
-
     }
 
     /** {@code DebertaV2Encoder}: layers sharing one (layer-normed) relative embedding table; conv after layer 0. */
@@ -122,7 +121,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             }
             this.layers = module("layer", new ModuleList<>(list));
             this.relEmbeddings = c.relativeAttention()
-                    ? module("rel_embeddings", new HfEmbedding(c.relEmbeddingRows(), c.hiddenSize())) : null;
+                    ? module("rel_embeddings", new HfEmbedding(c.relEmbeddingRows(), c.hiddenSize()))
+                    : null;
             if (c.relativeAttention()) {
                 if (c.normRelEmbeddings()) {
                     module("LayerNorm", new HfLayerNorm(c.hiddenSize(), c.layerNormEps()));
@@ -137,12 +137,17 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             // pairwise mask as an additive bias (batch, 1, query, key): 0 where both tokens are real, the float minimum
             // elsewhere; adding it equals transformers' masked_fill(finfo.min) exactly in float32
             NDArray tokens = mask.toType(DataType.FLOAT32, false);
-            NDArray pairBias = tokens.expandDims(1).expandDims(2).mul(tokens.expandDims(1).expandDims(3))
-                    .neg().add(1f).mul(-Float.MAX_VALUE);
+            NDArray pairBias = tokens.expandDims(1)
+                    .expandDims(2)
+                    .mul(tokens.expandDims(1).expandDims(3))
+                    .neg()
+                    .add(1f)
+                    .mul(-Float.MAX_VALUE);
             Relative rel = null;
             if (c.relativeAttention() && (c.c2p() || c.p2c())) {
                 NDArray weight = value(ps, relEmbeddings.weight(), hidden, training);
-                RelativePositions.Indices idx = positions().forLength(hidden.getShape().get(1));
+                RelativePositions.Indices idx =
+                        positions().forLength(hidden.getShape().get(1));
                 // only the rows this length reaches (LayerNorm is per row, so slicing first changes nothing)
                 NDArray relEmb = weight.get(new NDIndex("{}:{}", idx.firstRow(), idx.firstRow() + idx.rows()));
                 relEmb.attach(m); // a slice of a parameter would otherwise live as long as the parameters
@@ -169,12 +174,14 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
 
         private synchronized RelativePositions positions() {
             if (positions == null) {
-                positions = new RelativePositions(relEmbeddings.weight().getArray().getManager(), c.positionBuckets(),
-                        c.effectiveMaxRelativePositions(), c.relativeSpan());
+                positions = new RelativePositions(
+                        relEmbeddings.weight().getArray().getManager(),
+                        c.positionBuckets(),
+                        c.effectiveMaxRelativePositions(),
+                        c.relativeSpan());
             }
             return positions;
         }
-
     }
 
     /** The relative embeddings a forward pass reaches (rows, hidden) and its gather indices, shared by all layers. */
@@ -196,7 +203,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray attended = attention.apply(ps, x, pairBias, rel, training);
             return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
         }
-
     }
 
     /** {@code DebertaV2Attention}: self-attention then {@code output} (dense, dropout, residual LayerNorm). */
@@ -212,7 +218,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
             return output.apply(ps, self.apply(ps, x, pairBias, rel, training), x, training);
         }
-
     }
 
     /**
@@ -283,7 +288,11 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         private NDArray relativeScores(ParameterStore ps, NDArray q, NDArray k, Relative rel, boolean training) {
             NDArray emb = rel.embeddings().expandDims(0);
             emb = Dropouts.apply(emb, c.hiddenDropoutProb(), training);
-            Shape scoreShape = new Shape(q.getShape().get(0), heads, q.getShape().get(2), k.getShape().get(2));
+            Shape scoreShape = new Shape(
+                    q.getShape().get(0),
+                    heads,
+                    q.getShape().get(2),
+                    k.getShape().get(2));
             NDArray score = null;
             if (c.c2p()) {
                 NDArray posKey = call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training);
@@ -292,13 +301,13 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             }
             if (c.p2c()) {
                 NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
-                NDArray p2c = perHead(k, posQuery).gather(rel.indices().p2c().broadcast(scoreShape), -1)
+                NDArray p2c = perHead(k, posQuery)
+                        .gather(rel.indices().p2c().broadcast(scoreShape), -1)
                         .transpose(0, 1, 3, 2);
                 score = score == null ? p2c.div(scale) : score.add(p2c.div(scale));
             }
             return score;
         }
-
     }
 
     /** {@code DebertaV2Intermediate}: dense then the hidden activation. */
@@ -313,7 +322,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         NDArray apply(ParameterStore ps, NDArray x, boolean training) {
             return Activations.apply(act, call("dense", ps, x, training));
         }
-
     }
 
     /** {@code DebertaV2SelfOutput} / {@code DebertaV2Output}: dense, dropout, LayerNorm of the residual sum. */
@@ -330,7 +338,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray h = Dropouts.apply(call("dense", ps, x, training), dropout, training);
             return call("LayerNorm", ps, h.add(residual), training);
         }
-
     }
 
     /**
@@ -353,7 +360,6 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray normed = call("LayerNorm", ps, residual.add(out), training);
             return normed.mul(maskF);
         }
-
     }
 
     /** {@code nn.Conv1d(hidden, hidden, k, padding=(k-1)/2, groups)} on (batch, channels, length). */
@@ -373,8 +379,14 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
             NDArray x = in.singletonOrThrow();
-            return Conv1d.conv1d(x, value(ps, weight, x, training), value(ps, bias, x, training), new Shape(1),
-                    new Shape((kernel - 1) / 2), new Shape(1), groups);
+            return Conv1d.conv1d(
+                    x,
+                    value(ps, weight, x, training),
+                    value(ps, bias, x, training),
+                    new Shape(1),
+                    new Shape((kernel - 1) / 2),
+                    new Shape(1),
+                    groups);
         }
 
         @Override
@@ -396,6 +408,5 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray first = Dropouts.apply(hidden.get(new NDIndex(":, 0, :")), c.poolerDropout(), training);
             return Activations.apply(c.poolerHiddenAct(), call("dense", ps, first, training));
         }
-
     }
 }

@@ -24,7 +24,8 @@ public final class HfEmbedding extends HfModule {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray ids = inputs.singletonOrThrow();
         return Embedding.embedding(ids, value(ps, weight, ids, training), SparseFormat.DENSE);
     }

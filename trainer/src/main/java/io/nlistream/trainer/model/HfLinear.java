@@ -40,7 +40,8 @@ public final class HfLinear extends HfModule {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);
@@ -49,6 +50,8 @@ public final class HfLinear extends HfModule {
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0].slice(0, inputShapes[0].dimension() - 1).add(outFeatures)};
+        return new Shape[] {
+            inputShapes[0].slice(0, inputShapes[0].dimension() - 1).add(outFeatures)
+        };
     }
 }

@@ -26,7 +26,9 @@ import java.util.Map;
 public abstract class HfModule extends AbstractBlock {
     /** How a parameter is initialised when a checkpoint lacks it: transformers' {@code _init_weights}. */
     public enum Init {
-        NORMAL, ZEROS, ONES
+        NORMAL,
+        ZEROS,
+        ONES
     }
 
     /** A parameter's expected shape and its initialisation. */

@@ -13,8 +13,8 @@ import ai.djl.util.PairList;
 abstract class InnerModule extends HfModule {
     @Override
     protected final NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " is run by its parent's typed apply(),"
-                + " not through Block.forward");
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " is run by its parent's typed apply()," + " not through Block.forward");
     }
 
     @Override

@@ -28,7 +28,8 @@ public final class ModuleList<T extends Block> extends HfModule {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDList x = inputs;
         for (int i = 0; i < size; i++) {
             x = get(i).forward(ps, x, training);

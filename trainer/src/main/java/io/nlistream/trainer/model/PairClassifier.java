@@ -16,8 +16,13 @@ import java.util.List;
  */
 public final class PairClassifier implements AutoCloseable {
     /** One pair's result: probabilities in label order (softmax of the logits). */
-    public record Prediction(String label, float confidence, List<String> labels, float[] probabilities,
-            boolean truncated, int inputTokens) {}
+    public record Prediction(
+            String label,
+            float confidence,
+            List<String> labels,
+            float[] probabilities,
+            boolean truncated,
+            int inputTokens) {}
 
     private final NDManager manager;
     private final LoadedModel model;
@@ -61,8 +66,11 @@ public final class PairClassifier implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray ids = scope.create(batch.inputIds(), new ai.djl.ndarray.types.Shape(batch.shape()));
                 NDArray mask = scope.create(batch.attentionMask(), new ai.djl.ndarray.types.Shape(batch.shape()));
-                probs = model.model().classify(new ParameterStore(scope, false), ids, mask, false, false)
-                        .logits().softmax(-1).toFloatArray();
+                probs = model.model()
+                        .classify(new ParameterStore(scope, false), ids, mask, false, false)
+                        .logits()
+                        .softmax(-1)
+                        .toFloatArray();
             }
             int n = labels.size();
             for (int i = 0; i < chunk.size(); i++) {
@@ -73,7 +81,12 @@ public final class PairClassifier implements AutoCloseable {
                         best = j;
                     }
                 }
-                out.add(new Prediction(labels.get(best), p[best], labels, p, chunk.get(i).truncated(),
+                out.add(new Prediction(
+                        labels.get(best),
+                        p[best],
+                        labels,
+                        p,
+                        chunk.get(i).truncated(),
                         chunk.get(i).length()));
             }
         }

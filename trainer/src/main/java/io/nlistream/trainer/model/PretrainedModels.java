@@ -52,7 +52,11 @@ public final class PretrainedModels {
         Map<String, NDArray> weights = CheckpointWeights.read(dir, manager);
         StateDictMatcher.Match match;
         try {
-            match = StateDictMatcher.match(expected, weights, config.architecture(), config.architecture().headPrefixes(),
+            match = StateDictMatcher.match(
+                    expected,
+                    weights,
+                    config.architecture(),
+                    config.architecture().headPrefixes(),
                     dir.toString());
         } catch (RuntimeException e) {
             weights.values().forEach(NDArray::close);

@@ -67,8 +67,15 @@ public final class RelativePositions implements AutoCloseable {
         NDArray sign = rel.sign().toType(DataType.FLOAT32, false);
         NDArray inside = rel.lt(mid).logicalAnd(rel.gt(-mid));
         NDArray absPos = NDArrays.where(inside, scratch.full(rel.getShape(), mid - 1L), rel.abs());
-        NDArray logMax = scratch.create((float) ((maxPosition - 1) / (double) mid)).log();
-        NDArray logPos = absPos.toType(DataType.FLOAT32, false).div(mid).log().div(logMax).mul(mid - 1).ceil().add(mid);
+        NDArray logMax =
+                scratch.create((float) ((maxPosition - 1) / (double) mid)).log();
+        NDArray logPos = absPos.toType(DataType.FLOAT32, false)
+                .div(mid)
+                .log()
+                .div(logMax)
+                .mul(mid - 1)
+                .ceil()
+                .add(mid);
         NDArray bucket = NDArrays.where(absPos.lte(mid), rel.toType(DataType.FLOAT32, false), logPos.mul(sign));
         return bucket.toType(DataType.INT64, false);
     }

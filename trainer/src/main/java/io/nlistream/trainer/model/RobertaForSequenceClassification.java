@@ -33,8 +33,8 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
     }
 
     @Override
-    public ClassifierOutput classify(ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training,
-            boolean hiddenStates) {
+    public ClassifierOutput classify(
+            ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training, boolean hiddenStates) {
         checkInputs(inputIds, attentionMask);
         List<NDArray> states = new ArrayList<>();
         NDArray last = roberta.encode(ps, inputIds, attentionMask, training, states);
@@ -59,8 +59,12 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         NDArray encode(ParameterStore ps, NDArray ids, NDArray mask, boolean training, List<NDArray> states) {
             NDArray x = Scopes.keepOutput(() -> embeddings.embed(ps, ids, training));
             // additive key mask (batch, 1, 1, key): 0 for tokens, the float minimum for padding
-            NDArray keyBias = mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
-                    .expandDims(1).expandDims(1);
+            NDArray keyBias = mask.toType(DataType.FLOAT32, false)
+                    .neg()
+                    .add(1f)
+                    .mul(-Float.MAX_VALUE)
+                    .expandDims(1)
+                    .expandDims(1);
             states.add(x);
             ModuleList<Layer> layers = encoder.layers;
             for (int i = 0; i < layers.size(); i++) {
@@ -71,7 +75,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             }
             return x;
         }
-
     }
 
     /** {@code RobertaEncoder}: holds {@code layer}. */
@@ -81,7 +84,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         Encoder(List<Layer> layers) {
             this.layers = module("layer", new ModuleList<>(layers));
         }
-
     }
 
     /**
@@ -103,9 +105,10 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
             long maxPosition = ids.getShape().get(1) + c.padTokenId();
             if (maxPosition >= c.maxPositionEmbeddings()) {
-                throw new IllegalArgumentException("sequence length " + ids.getShape().get(1) + " exceeds the "
-                        + (c.maxPositionEmbeddings() - c.padTokenId() - 1) + " positions this model has"
-                        + " (max_position_embeddings " + c.maxPositionEmbeddings() + "); lower --max-length");
+                throw new IllegalArgumentException(
+                        "sequence length " + ids.getShape().get(1) + " exceeds the "
+                                + (c.maxPositionEmbeddings() - c.padTokenId() - 1) + " positions this model has"
+                                + " (max_position_embeddings " + c.maxPositionEmbeddings() + "); lower --max-length");
             }
             NDArray real = ids.neq(c.padTokenId()).toType(DataType.INT64, false);
             NDArray positions = real.cumSum(1).mul(real).add(c.padTokenId());
@@ -115,7 +118,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             x = call("LayerNorm", ps, x, training);
             return Dropouts.apply(x, c.hiddenDropoutProb(), training);
         }
-
     }
 
     /** {@code RobertaLayer}: attention, intermediate, output. */
@@ -134,7 +136,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             NDArray attended = attention.apply(ps, x, keyBias, training);
             return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
         }
-
     }
 
     /** {@code RobertaAttention}: {@code self} then {@code output}. */
@@ -150,7 +151,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
             return output.apply(ps, self.apply(ps, x, keyBias, training), x, training);
         }
-
     }
 
     /** {@code RobertaSelfAttention}: scaled dot-product attention over (batch, heads, length, head_dim). */
@@ -184,7 +184,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             Shape s = x.getShape();
             return probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), c.hiddenSize());
         }
-
     }
 
     /** {@code RobertaIntermediate}: dense then the hidden activation. */
@@ -199,7 +198,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         NDArray apply(ParameterStore ps, NDArray x, boolean training) {
             return Activations.apply(act, call("dense", ps, x, training));
         }
-
     }
 
     /** {@code RobertaSelfOutput} / {@code RobertaOutput}: dense, dropout, LayerNorm of the residual sum. */
@@ -216,7 +214,6 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             NDArray h = Dropouts.apply(call("dense", ps, x, training), dropout, training);
             return call("LayerNorm", ps, h.add(residual), training);
         }
-
     }
 
     /** {@code RobertaClassificationHead}: first token, dropout, dense, tanh, dropout, out_proj. */
@@ -235,6 +232,5 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             x = Dropouts.apply(x, c.classifierDropout(), training);
             return call("out_proj", ps, x, training);
         }
-
     }
 }

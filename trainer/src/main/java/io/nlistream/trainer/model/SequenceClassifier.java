@@ -25,13 +25,15 @@ public abstract class SequenceClassifier extends HfModule {
      * @param training dropout on (and gradients flow when recorded by a GradientCollector)
      * @param hiddenStates also return every hidden state (costs memory)
      */
-    public abstract ClassifierOutput classify(ParameterStore ps, NDArray inputIds, NDArray attentionMask,
-            boolean training, boolean hiddenStates);
+    public abstract ClassifierOutput classify(
+            ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training, boolean hiddenStates);
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         if (inputs.size() < 2) {
-            throw new IllegalArgumentException("expected (input_ids, attention_mask), got " + inputs.size() + " array(s)");
+            throw new IllegalArgumentException(
+                    "expected (input_ids, attention_mask), got " + inputs.size() + " array(s)");
         }
         boolean hidden = params != null && Boolean.TRUE.equals(params.get(OUTPUT_HIDDEN_STATES));
         ClassifierOutput out = classify(ps, inputs.get(0), inputs.get(1), training, hidden);

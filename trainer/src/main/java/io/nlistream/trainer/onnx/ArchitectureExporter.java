@@ -36,7 +36,8 @@ public interface ArchitectureExporter {
         Tensor head = w.get(name);
         if (head.dim(0) != config.labels().size()) {
             throw new IllegalArgumentException(w.source() + ": the classification head '" + name + "' has "
-                    + head.dim(0) + " rows but config.json names " + config.labels().size() + " labels "
+                    + head.dim(0) + " rows but config.json names "
+                    + config.labels().size() + " labels "
                     + config.labels() + "; id2label must list one label per output of the head");
         }
         return head;

@@ -38,8 +38,9 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
             posAtt.add("p2c");
         }
         if (relative && !c.shareAttKey()) {
-            throw new IllegalArgumentException(w.source() + ": share_att_key=false is not supported by the ONNX exporter"
-                    + " (camemberta and DeBERTa-v3 checkpoints share keys)");
+            throw new IllegalArgumentException(
+                    w.source() + ": share_att_key=false is not supported by the ONNX exporter"
+                            + " (camemberta and DeBERTa-v3 checkpoints share keys)");
         }
         int headSize = c.attentionHeadSize();
 
@@ -55,10 +56,17 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String x = ops.embedding(ids, p + "word_embeddings.weight", w.get(p + "word_embeddings.weight"));
         if (c.positionBiasedInput()) {
             String positions = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
-            x = ops.add(x, ops.embedding(positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
+            x = ops.add(
+                    x,
+                    ops.embedding(
+                            positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
         }
         if (c.typeVocabSize() > 0) {
-            x = ops.add(x, g.floats(p + "token_type_embeddings.weight", w.get(p + "token_type_embeddings.weight").rows(0, 1)));
+            x = ops.add(
+                    x,
+                    g.floats(
+                            p + "token_type_embeddings.weight",
+                            w.get(p + "token_type_embeddings.weight").rows(0, 1)));
         }
         if (c.embeddingSize() != hidden) {
             x = ops.linear(x, p + "embed_proj", w.get(p + "embed_proj.weight"), null);
@@ -76,12 +84,32 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
             g.scope("layer." + i + ".");
             String l = "deberta.encoder.layer." + i + ".";
             String attn = attention(ops, w, l + "attention.self.", layerInput, keep, rel, posAtt, heads, headSize);
-            attn = ops.linear(attn, l + "attention.output.dense", w.get(l + "attention.output.dense.weight"), w.get(l + "attention.output.dense.bias"));
-            attn = ops.layerNorm(ops.add(attn, layerInput), l + "attention.output.LayerNorm",
-                    w.get(l + "attention.output.LayerNorm.weight"), w.get(l + "attention.output.LayerNorm.bias"), eps);
-            String mid = ops.activation(ops.linear(attn, l + "intermediate.dense", w.get(l + "intermediate.dense.weight"), w.get(l + "intermediate.dense.bias")), c.hiddenAct());
-            String out = ops.linear(mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
-            out = ops.layerNorm(ops.add(out, attn), l + "output.LayerNorm", w.get(l + "output.LayerNorm.weight"), w.get(l + "output.LayerNorm.bias"), eps);
+            attn = ops.linear(
+                    attn,
+                    l + "attention.output.dense",
+                    w.get(l + "attention.output.dense.weight"),
+                    w.get(l + "attention.output.dense.bias"));
+            attn = ops.layerNorm(
+                    ops.add(attn, layerInput),
+                    l + "attention.output.LayerNorm",
+                    w.get(l + "attention.output.LayerNorm.weight"),
+                    w.get(l + "attention.output.LayerNorm.bias"),
+                    eps);
+            String mid = ops.activation(
+                    ops.linear(
+                            attn,
+                            l + "intermediate.dense",
+                            w.get(l + "intermediate.dense.weight"),
+                            w.get(l + "intermediate.dense.bias")),
+                    c.hiddenAct());
+            String out = ops.linear(
+                    mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
+            out = ops.layerNorm(
+                    ops.add(out, attn),
+                    l + "output.LayerNorm",
+                    w.get(l + "output.LayerNorm.weight"),
+                    w.get(l + "output.LayerNorm.bias"),
+                    eps);
             if (i == 0 && c.convKernelSize() > 0) {
                 out = conv(c, w, ops, layerInput, out, maskCol, eps);
             }
@@ -90,7 +118,8 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
 
         g.scope("head.");
         String first = g.op("Gather", layerInput, g.scalar(0L), attr("axis", 1L)); // [B, H]
-        String pooled = ops.activation(ops.linear(first, "pooler.dense", w.get("pooler.dense.weight"), w.get("pooler.dense.bias")),
+        String pooled = ops.activation(
+                ops.linear(first, "pooler.dense", w.get("pooler.dense.weight"), w.get("pooler.dense.bias")),
                 c.poolerHiddenAct());
         Tensor classifier = ArchitectureExporter.requireClassifier(config, w);
         String logits = ops.linear(pooled, "classifier", classifier, w.get("classifier.bias"));
@@ -101,7 +130,8 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
     /** The per-model values every layer's disentangled attention reads. */
     private record Relative(String relEmbeddings, String c2pIndex, String p2cIndex) {}
 
-    private static Relative relative(DebertaV2Config c, Weights w, Ops ops, String shape, String seqLen, int heads, float eps) {
+    private static Relative relative(
+            DebertaV2Config c, Weights w, Ops ops, String shape, String seqLen, int heads, float eps) {
         GraphBuilder g = ops.graph();
         int maxRelative = c.effectiveMaxRelativePositions();
         int buckets = c.positionBuckets();
@@ -112,27 +142,49 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String range = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
         String distance = g.op("Sub", g.op("Unsqueeze", range, g.ints(1)), g.op("Unsqueeze", range, g.ints(0)));
         distance = g.op("Add", distance, g.scalar((long) span - 1));
-        String c2pTable = g.longs("c2p_position_table", new long[] {2L * span - 1},
+        String c2pTable = g.longs(
+                "c2p_position_table",
+                new long[] {2L * span - 1},
                 RelativePositions.table(span, 1, buckets, maxRelative, attSpan));
-        String p2cTable = g.longs("p2c_position_table", new long[] {2L * span - 1},
+        String p2cTable = g.longs(
+                "p2c_position_table",
+                new long[] {2L * span - 1},
                 RelativePositions.table(span, -1, buckets, maxRelative, attSpan));
         // Expanded once to [B, H, L, L] for GatherElements and shared by every layer.
-        String bhll = g.op("Concat", List.of(g.op("Gather", shape, g.ints(0)), g.ints(heads),
-                g.op("Gather", shape, g.ints(1)), g.op("Gather", shape, g.ints(1))), attr("axis", 0L));
+        String bhll = g.op(
+                "Concat",
+                List.of(
+                        g.op("Gather", shape, g.ints(0)),
+                        g.ints(heads),
+                        g.op("Gather", shape, g.ints(1)),
+                        g.op("Gather", shape, g.ints(1))),
+                attr("axis", 0L));
         String c2p = g.op("Expand", g.op("Gather", c2pTable, distance), bhll);
         String p2c = g.op("Expand", g.op("Gather", p2cTable, distance), bhll);
 
         Tensor table = w.get("deberta.encoder.rel_embeddings.weight").rows(0, 2 * attSpan);
         String relEmb = g.floats("deberta.encoder.rel_embeddings.weight", table);
         if (c.normRelEmbeddings()) {
-            relEmb = ops.layerNorm(relEmb, "deberta.encoder.LayerNorm", w.get("deberta.encoder.LayerNorm.weight"),
-                    w.get("deberta.encoder.LayerNorm.bias"), eps);
+            relEmb = ops.layerNorm(
+                    relEmb,
+                    "deberta.encoder.LayerNorm",
+                    w.get("deberta.encoder.LayerNorm.weight"),
+                    w.get("deberta.encoder.LayerNorm.bias"),
+                    eps);
         }
         return new Relative(relEmb, c2p, p2c);
     }
 
-    private static String attention(Ops ops, Weights w, String p, String x, String keep, Relative rel, List<String> posAtt,
-            int heads, int headSize) {
+    private static String attention(
+            Ops ops,
+            Weights w,
+            String p,
+            String x,
+            String keep,
+            Relative rel,
+            List<String> posAtt,
+            int heads,
+            int headSize) {
         GraphBuilder g = ops.graph();
         Tensor qw = w.get(p + "query_proj.weight");
         Tensor qb = w.get(p + "query_proj.bias");
@@ -140,19 +192,27 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         Tensor kb = w.get(p + "key_proj.bias");
         String q = ops.splitHeads(ops.linear(x, p + "query_proj", qw, qb), heads, headSize);
         String k = ops.splitHeads(ops.linear(x, p + "key_proj", kw, kb), heads, headSize);
-        String v = ops.splitHeads(ops.linear(x, p + "value_proj", w.get(p + "value_proj.weight"), w.get(p + "value_proj.bias")), heads, headSize);
+        String v = ops.splitHeads(
+                ops.linear(x, p + "value_proj", w.get(p + "value_proj.weight"), w.get(p + "value_proj.bias")),
+                heads,
+                headSize);
         String inverseScale = g.scalar((float) (1 / Math.sqrt(headSize * (1.0 + posAtt.size()))));
         // transformers divides the keys (content and p2c) and the c2p scores by the scale.
         String ks = ops.mul(k, inverseScale);
         String scores = ops.matmul(q, ops.transpose(ks, 0, 1, 3, 2));
         if (posAtt.contains("c2p")) {
             // Shared keys: the positions go through the content key projection. [2S, H·d] → [H, d, 2S]
-            String posKey = ops.transpose(ops.reshape(ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), -1, heads, headSize), 1, 2, 0);
+            String posKey = ops.transpose(
+                    ops.reshape(ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), -1, heads, headSize), 1, 2, 0);
             String c2p = g.op("GatherElements", ops.matmul(q, posKey), rel.c2pIndex(), attr("axis", 3L));
             scores = ops.add(scores, ops.mul(c2p, inverseScale));
         }
         if (posAtt.contains("p2c")) {
-            String posQuery = ops.transpose(ops.reshape(ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), -1, heads, headSize), 1, 2, 0);
+            String posQuery = ops.transpose(
+                    ops.reshape(ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), -1, heads, headSize),
+                    1,
+                    2,
+                    0);
             String p2c = g.op("GatherElements", ops.matmul(ks, posQuery), rel.p2cIndex(), attr("axis", 3L));
             scores = ops.add(scores, ops.transpose(p2c, 0, 1, 3, 2));
         }
@@ -160,18 +220,26 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
     }
 
     /** transformers' ConvLayer: conv over the layer-0 input, masked, activated, added to layer 0's output, normed, masked. */
-    private static String conv(DebertaV2Config c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
+    private static String conv(
+            DebertaV2Config c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
         GraphBuilder g = ops.graph();
         g.scope("conv.");
         String p = "deberta.encoder.conv.";
         int kernel = c.convKernelSize();
         long pad = (kernel - 1) / 2;
-        String y = g.op("Conv", List.of(ops.transpose(input, 0, 2, 1), g.floats(p + "conv.weight", w.get(p + "conv.weight")),
+        String y = g.op(
+                "Conv",
+                List.of(
+                        ops.transpose(input, 0, 2, 1),
+                        g.floats(p + "conv.weight", w.get(p + "conv.weight")),
                         g.floats(p + "conv.bias", w.get(p + "conv.bias"))),
-                attr("group", (long) c.convGroups()), attrInts("pads", pad, pad), attrInts("kernel_shape", kernel));
+                attr("group", (long) c.convGroups()),
+                attrInts("pads", pad, pad),
+                attrInts("kernel_shape", kernel));
         y = ops.mul(ops.transpose(y, 0, 2, 1), maskCol);
         y = ops.activation(y, c.convAct());
-        String out = ops.layerNorm(ops.add(residual, y), p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
+        String out = ops.layerNorm(
+                ops.add(residual, y), p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
         return ops.mul(out, maskCol);
     }
 }

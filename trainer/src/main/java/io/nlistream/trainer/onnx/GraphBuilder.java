@@ -25,6 +25,7 @@ import java.util.Map;
 public final class GraphBuilder {
     /** ONNX Runtime 1.22 (Java) reads IR ≤ 10 and opset ≤ 22; 17 is the first opset with LayerNormalization. */
     public static final int IR_VERSION = 8;
+
     public static final int OPSET = 17;
 
     private final GraphProto.Builder graph = GraphProto.newBuilder();
@@ -50,7 +51,11 @@ public final class GraphBuilder {
 
     /** Renames {@code value} to the graph output {@code name} through an Identity node. */
     public void output(String value, String name, DataType type, Object... dims) {
-        graph.addNode(NodeProto.newBuilder().setOpType("Identity").setName(name + "_out").addInput(value).addOutput(name));
+        graph.addNode(NodeProto.newBuilder()
+                .setOpType("Identity")
+                .setName(name + "_out")
+                .addInput(value)
+                .addOutput(name));
         graph.addOutput(valueInfo(name, type, dims));
     }
 
@@ -91,19 +96,25 @@ public final class GraphBuilder {
 
     /** An int64 scalar. */
     public String scalar(long value) {
-        return constants.computeIfAbsent("l" + value, k -> longs(unique("const_long"), new long[0], new long[] {value}));
+        return constants.computeIfAbsent(
+                "l" + value, k -> longs(unique("const_long"), new long[0], new long[] {value}));
     }
 
     /** A float32 scalar. */
     public String scalar(float value) {
-        return constants.computeIfAbsent("f" + Float.floatToRawIntBits(value),
+        return constants.computeIfAbsent(
+                "f" + Float.floatToRawIntBits(value),
                 k -> floats(unique("const_float"), new Tensor(new long[0], new float[] {value})));
     }
 
     /** One node with one output; {@code attrs} come from the static {@code attr} helpers. */
     public String op(String opType, List<String> inputs, AttributeProto... attrs) {
         String out = unique(scope + opType);
-        NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType).setName(out).addAllInput(inputs).addOutput(out);
+        NodeProto.Builder n = NodeProto.newBuilder()
+                .setOpType(opType)
+                .setName(out)
+                .addAllInput(inputs)
+                .addOutput(out);
         for (AttributeProto a : attrs) {
             n.addAttribute(a);
         }
@@ -114,8 +125,11 @@ public final class GraphBuilder {
     /** One node with several outputs (DynamicQuantizeLinear). */
     public List<String> opN(String opType, int outputs, List<String> inputs, AttributeProto... attrs) {
         String base = unique(scope + opType);
-        NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType).setName(base).addAllInput(inputs);
-        List<String> outs = java.util.stream.IntStream.range(0, outputs).mapToObj(i -> base + "_" + i).toList();
+        NodeProto.Builder n =
+                NodeProto.newBuilder().setOpType(opType).setName(base).addAllInput(inputs);
+        List<String> outs = java.util.stream.IntStream.range(0, outputs)
+                .mapToObj(i -> base + "_" + i)
+                .toList();
         n.addAllOutput(outs);
         for (AttributeProto a : attrs) {
             n.addAttribute(a);
@@ -133,11 +147,19 @@ public final class GraphBuilder {
     }
 
     public static AttributeProto attr(String name, long value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(value)
+                .build();
     }
 
     public static AttributeProto attr(String name, float value) {
-        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.FLOAT)
+                .setF(value)
+                .build();
     }
 
     public static AttributeProto attrInts(String name, long... values) {
@@ -163,7 +185,9 @@ public final class GraphBuilder {
         if (!initializers.add(name)) {
             throw new IllegalStateException("initializer '" + name + "' is emitted twice");
         }
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type.getNumber())
+        TensorProto.Builder t = TensorProto.newBuilder()
+                .setName(name)
+                .setDataType(type.getNumber())
                 .setRawData(ByteString.copyFrom(raw));
         for (long d : shape) {
             t.addDims(d);
@@ -188,9 +212,12 @@ public final class GraphBuilder {
             }
             shape.addDim(dim);
         }
-        return ValueInfoProto.newBuilder().setName(name)
-                .setType(TypeProto.newBuilder().setTensorType(
-                        TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape)))
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder()
+                                .setElemType(type.getNumber())
+                                .setShape(shape)))
                 .build();
     }
 }

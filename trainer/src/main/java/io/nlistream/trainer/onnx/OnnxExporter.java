@@ -29,7 +29,12 @@ public final class OnnxExporter implements AutoCloseable {
     private final ArchitectureExporter architecture;
     private final PeftAdapter.MergeSummary merge;
 
-    private OnnxExporter(NDManager manager, ModelConfig config, SequenceClassifier model, String source, PeftAdapter.MergeSummary merge,
+    private OnnxExporter(
+            NDManager manager,
+            ModelConfig config,
+            SequenceClassifier model,
+            String source,
+            PeftAdapter.MergeSummary merge,
             Weights weights) {
         this.manager = manager;
         this.config = config;
@@ -53,8 +58,8 @@ public final class OnnxExporter implements AutoCloseable {
             LoadedModel loaded = adapterDir != null && baseConfig
                     ? PretrainedModels.load(modelDir, manager, io.nlistream.schemas.Labels.CONTRACT)
                     : PretrainedModels.load(modelDir, manager);
-            PeftAdapter.MergeSummary merge = adapterDir == null ? null
-                    : PeftAdapter.merge(loaded.model(), adapterDir, manager);
+            PeftAdapter.MergeSummary merge =
+                    adapterDir == null ? null : PeftAdapter.merge(loaded.model(), adapterDir, manager);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             loaded.model().namedParameters().forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
             Weights weights = new Weights(modelDir.toString(), tensors);
@@ -83,7 +88,8 @@ public final class OnnxExporter implements AutoCloseable {
         SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.namedParameters().forEach((name, p) -> tensors.put(name, toTensor(p.getArray())));
-        return new OnnxExporter(manager, config, model, "random " + config.modelType(), null, new Weights("random weights", tensors));
+        return new OnnxExporter(
+                manager, config, model, "random " + config.modelType(), null, new Weights("random weights", tensors));
     }
 
     /** Exports a checkpoint directory as-is (no adapter). */

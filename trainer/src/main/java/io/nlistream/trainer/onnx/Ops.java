@@ -6,9 +6,9 @@ import static io.nlistream.trainer.onnx.GraphBuilder.attrInts;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.Locale;
 
 /**
  * The transformer building blocks both exporters share, emitted for one {@link Precision}. Only the matrix
@@ -32,7 +32,8 @@ public final class Ops {
 
     /** {@code x · Wᵀ + b} for an nn.Linear weight [out, in] named {@code name}; {@code bias} may be null. */
     public String linear(String x, String name, Tensor weight, Tensor bias) {
-        String y = products.computeIfAbsent(name, n -> product(n, weight.transpose2d())).apply(x);
+        String y = products.computeIfAbsent(name, n -> product(n, weight.transpose2d()))
+                .apply(x);
         return bias == null ? y : g.op("Add", y, g.floatsOnce(name + ".bias", bias));
     }
 
@@ -53,8 +54,11 @@ public final class Ops {
     }
 
     public String layerNorm(String x, String name, Tensor weight, Tensor bias, float eps) {
-        return g.op("LayerNormalization", List.of(x, g.floatsOnce(name + ".weight", weight), g.floatsOnce(name + ".bias", bias)),
-                attr("axis", -1L), attr("epsilon", eps));
+        return g.op(
+                "LayerNormalization",
+                List.of(x, g.floatsOnce(name + ".weight", weight), g.floatsOnce(name + ".bias", bias)),
+                attr("axis", -1L),
+                attr("epsilon", eps));
     }
 
     /** HF's ACT2FN by name: gelu is the exact erf form, as transformers computes it. */
@@ -63,8 +67,9 @@ public final class Ops {
             case "gelu" -> gelu(x);
             case "tanh" -> g.op("Tanh", x);
             case "relu" -> g.op("Relu", x);
-            default -> throw new IllegalArgumentException("activation '" + name
-                    + "' is not supported by the ONNX exporter (supported: gelu, tanh, relu)");
+            default ->
+                throw new IllegalArgumentException("activation '" + name
+                        + "' is not supported by the ONNX exporter (supported: gelu, tanh, relu)");
         };
     }
 

@@ -57,11 +57,14 @@ public final class OrtModel implements AutoCloseable {
         long[] shape = {batch, length};
         try (OnnxTensor idsT = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
                 OnnxTensor maskT = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-                OrtSession.Result r = session.run(Map.of(ArchitectureExporter.INPUT_IDS, idsT, ArchitectureExporter.ATTENTION_MASK, maskT))) {
-            return new Output(rows((OnnxTensor) r.get(ArchitectureExporter.LOGITS).orElseThrow(), batch),
+                OrtSession.Result r = session.run(
+                        Map.of(ArchitectureExporter.INPUT_IDS, idsT, ArchitectureExporter.ATTENTION_MASK, maskT))) {
+            return new Output(
+                    rows((OnnxTensor) r.get(ArchitectureExporter.LOGITS).orElseThrow(), batch),
                     rows((OnnxTensor) r.get(ArchitectureExporter.PROBABILITIES).orElseThrow(), batch));
         } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on a [" + batch + ", " + length + "] batch: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "ONNX Runtime failed on a [" + batch + ", " + length + "] batch: " + e.getMessage(), e);
         }
     }
 

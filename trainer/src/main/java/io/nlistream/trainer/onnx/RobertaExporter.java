@@ -35,9 +35,14 @@ public final class RobertaExporter implements ArchitectureExporter {
         String notPad = ops.cast(g.op("Not", g.op("Equal", ids, g.scalar(pad))), DataType.INT64);
         String positions = g.op("Add", g.op("Mul", g.op("CumSum", notPad, g.scalar(1L)), notPad), g.scalar(pad));
         String x = ops.embedding(ids, p + "word_embeddings.weight", w.get(p + "word_embeddings.weight"));
-        x = ops.add(x, ops.embedding(positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
+        x = ops.add(
+                x, ops.embedding(positions, p + "position_embeddings.weight", w.get(p + "position_embeddings.weight")));
         if (w.has(p + "token_type_embeddings.weight")) {
-            x = ops.add(x, g.floats(p + "token_type_embeddings.weight", w.get(p + "token_type_embeddings.weight").rows(0, 1)));
+            x = ops.add(
+                    x,
+                    g.floats(
+                            p + "token_type_embeddings.weight",
+                            w.get(p + "token_type_embeddings.weight").rows(0, 1)));
         }
         x = ops.layerNorm(x, p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
 
@@ -48,22 +53,48 @@ public final class RobertaExporter implements ArchitectureExporter {
             g.scope("layer." + i + ".");
             String l = prefix + "encoder.layer." + i + ".";
             String s = l + "attention.self.";
-            String q = ops.splitHeads(ops.linear(x, s + "query", w.get(s + "query.weight"), w.get(s + "query.bias")), heads, headSize);
-            String k = ops.splitHeads(ops.linear(x, s + "key", w.get(s + "key.weight"), w.get(s + "key.bias")), heads, headSize);
-            String v = ops.splitHeads(ops.linear(x, s + "value", w.get(s + "value.weight"), w.get(s + "value.bias")), heads, headSize);
+            String q = ops.splitHeads(
+                    ops.linear(x, s + "query", w.get(s + "query.weight"), w.get(s + "query.bias")), heads, headSize);
+            String k = ops.splitHeads(
+                    ops.linear(x, s + "key", w.get(s + "key.weight"), w.get(s + "key.bias")), heads, headSize);
+            String v = ops.splitHeads(
+                    ops.linear(x, s + "value", w.get(s + "value.weight"), w.get(s + "value.bias")), heads, headSize);
             String scores = ops.mul(ops.matmul(q, ops.transpose(k, 0, 1, 3, 2)), inverseScale);
             String ctx = ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
-            String attn = ops.linear(ctx, l + "attention.output.dense", w.get(l + "attention.output.dense.weight"), w.get(l + "attention.output.dense.bias"));
-            attn = ops.layerNorm(ops.add(attn, x), l + "attention.output.LayerNorm",
-                    w.get(l + "attention.output.LayerNorm.weight"), w.get(l + "attention.output.LayerNorm.bias"), eps);
-            String mid = ops.activation(ops.linear(attn, l + "intermediate.dense", w.get(l + "intermediate.dense.weight"), w.get(l + "intermediate.dense.bias")), act);
-            String out = ops.linear(mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
-            x = ops.layerNorm(ops.add(out, attn), l + "output.LayerNorm", w.get(l + "output.LayerNorm.weight"), w.get(l + "output.LayerNorm.bias"), eps);
+            String attn = ops.linear(
+                    ctx,
+                    l + "attention.output.dense",
+                    w.get(l + "attention.output.dense.weight"),
+                    w.get(l + "attention.output.dense.bias"));
+            attn = ops.layerNorm(
+                    ops.add(attn, x),
+                    l + "attention.output.LayerNorm",
+                    w.get(l + "attention.output.LayerNorm.weight"),
+                    w.get(l + "attention.output.LayerNorm.bias"),
+                    eps);
+            String mid = ops.activation(
+                    ops.linear(
+                            attn,
+                            l + "intermediate.dense",
+                            w.get(l + "intermediate.dense.weight"),
+                            w.get(l + "intermediate.dense.bias")),
+                    act);
+            String out = ops.linear(
+                    mid, l + "output.dense", w.get(l + "output.dense.weight"), w.get(l + "output.dense.bias"));
+            x = ops.layerNorm(
+                    ops.add(out, attn),
+                    l + "output.LayerNorm",
+                    w.get(l + "output.LayerNorm.weight"),
+                    w.get(l + "output.LayerNorm.bias"),
+                    eps);
         }
 
         g.scope("head.");
         String first = g.op("Gather", x, g.scalar(0L), attr("axis", 1L));
-        String dense = g.op("Tanh", ops.linear(first, "classifier.dense", w.get("classifier.dense.weight"), w.get("classifier.dense.bias")));
+        String dense = g.op(
+                "Tanh",
+                ops.linear(
+                        first, "classifier.dense", w.get("classifier.dense.weight"), w.get("classifier.dense.bias")));
         Tensor out = ArchitectureExporter.requireClassifier(config, w);
         String logits = ops.linear(dense, "classifier.out_proj", out, w.get("classifier.out_proj.bias"));
         ArchitectureExporter.declareOutputs(ops, logits, out.dim(0));

@@ -21,8 +21,11 @@ public final class TemperatureScaling {
             throw new IllegalArgumentException("temperature must be a positive number, got " + temperature);
         }
         GraphProto.Builder g = model.getGraph().toBuilder();
-        TensorProto t = TensorProto.newBuilder().setName(INITIALIZER)
-                .setDataType(TensorProto.DataType.FLOAT.getNumber()).addFloatData((float) temperature).build();
+        TensorProto t = TensorProto.newBuilder()
+                .setName(INITIALIZER)
+                .setDataType(TensorProto.DataType.FLOAT.getNumber())
+                .addFloatData((float) temperature)
+                .build();
         for (int i = 0; i < g.getInitializerCount(); i++) {
             if (g.getInitializer(i).getName().equals(INITIALIZER)) {
                 g.setInitializer(i, t);
@@ -38,8 +41,14 @@ public final class TemperatureScaling {
         g.addInitializer(t);
         g.setNode(softmax, s.toBuilder().setInput(0, SCALED));
         // nodes are topologically sorted: the Div goes right before the Softmax that reads it
-        g.addNode(softmax, NodeProto.newBuilder().setOpType("Div").setName(SCALED).addInput(s.getInput(0))
-                .addInput(INITIALIZER).addOutput(SCALED));
+        g.addNode(
+                softmax,
+                NodeProto.newBuilder()
+                        .setOpType("Div")
+                        .setName(SCALED)
+                        .addInput(s.getInput(0))
+                        .addInput(INITIALIZER)
+                        .addOutput(SCALED));
         return model.toBuilder().setGraph(g).build();
     }
 

@@ -7,7 +7,8 @@ public record Tensor(long[] shape, float[] data) {
     public Tensor {
         long n = Arrays.stream(shape).reduce(1, Math::multiplyExact);
         if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n + " values, got " + data.length);
+            throw new IllegalArgumentException(
+                    "shape " + Arrays.toString(shape) + " needs " + n + " values, got " + data.length);
         }
     }
 

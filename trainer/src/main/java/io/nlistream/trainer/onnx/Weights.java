@@ -17,8 +17,9 @@ public final class Weights {
     public Tensor get(String name) {
         Tensor t = tensors.get(name);
         if (t == null) {
-            throw new IllegalArgumentException(source + " has no weight '" + name + "' (has " + tensors.size()
-                    + " tensors, e.g. " + new TreeSet<>(tensors.keySet()).stream().limit(5).toList() + ")");
+            throw new IllegalArgumentException(
+                    source + " has no weight '" + name + "' (has " + tensors.size() + " tensors, e.g. "
+                            + new TreeSet<>(tensors.keySet()).stream().limit(5).toList() + ")");
         }
         return t;
     }

@@ -23,8 +23,13 @@ public final class DjlReference implements ReferenceModel {
     public float[][] logits(long[] ids, long[] mask, int batch, int length) {
         try (NDManager sub = NDManager.newBaseManager()) {
             Shape shape = new Shape(batch, length);
-            NDArray logits = model.classify(new ParameterStore(sub, false), sub.create(ids, shape), sub.create(mask, shape),
-                    false, false).logits();
+            NDArray logits = model.classify(
+                            new ParameterStore(sub, false),
+                            sub.create(ids, shape),
+                            sub.create(mask, shape),
+                            false,
+                            false)
+                    .logits();
             float[] flat = logits.toFloatArray();
             int labels = flat.length / batch;
             float[][] out = new float[batch][];

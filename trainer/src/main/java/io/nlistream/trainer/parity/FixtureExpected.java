@@ -8,13 +8,15 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /** A fixture's inputs and the outputs transformers computed for them ({@code expected.safetensors}). */
-public record FixtureExpected(long[] inputIds, long[] attentionMask, int rows, int length, float[] logits, float[] probabilities) {
+public record FixtureExpected(
+        long[] inputIds, long[] attentionMask, int rows, int length, float[] logits, float[] probabilities) {
 
     /** Reads {@code logitsKey} and, when not null, {@code probabilitiesKey} with the fixture's inputs. */
     public static FixtureExpected read(Path file, String logitsKey, String probabilitiesKey) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(file + " is missing: a parity fixture holds the model"
-                    + " (config.json + model.safetensors) and expected.safetensors with input_ids, attention_mask and logits");
+            throw new IllegalArgumentException(
+                    file + " is missing: a parity fixture holds the model"
+                            + " (config.json + model.safetensors) and expected.safetensors with input_ids, attention_mask and logits");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> t = Safetensors.read(file, manager);
@@ -24,9 +26,15 @@ public record FixtureExpected(long[] inputIds, long[] attentionMask, int rows, i
                 }
             }
             NDArray ids = t.get("input_ids");
-            return new FixtureExpected(ids.toLongArray(), t.get("attention_mask").toLongArray(),
-                    (int) ids.getShape().get(0), (int) ids.getShape().get(1), t.get(logitsKey).toFloatArray(),
-                    probabilitiesKey == null || !t.containsKey(probabilitiesKey) ? null : t.get(probabilitiesKey).toFloatArray());
+            return new FixtureExpected(
+                    ids.toLongArray(),
+                    t.get("attention_mask").toLongArray(),
+                    (int) ids.getShape().get(0),
+                    (int) ids.getShape().get(1),
+                    t.get(logitsKey).toFloatArray(),
+                    probabilitiesKey == null || !t.containsKey(probabilitiesKey)
+                            ? null
+                            : t.get(probabilitiesKey).toFloatArray());
         }
     }
 

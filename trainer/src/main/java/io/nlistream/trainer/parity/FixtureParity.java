@@ -1,13 +1,13 @@
 package io.nlistream.trainer.parity;
 
-import io.nlistream.trainer.model.ClassifierOutput;
-import io.nlistream.trainer.model.LoadedModel;
-import io.nlistream.trainer.model.PretrainedModels;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import io.nlistream.trainer.checkpoint.CheckpointException;
 import io.nlistream.trainer.checkpoint.Safetensors;
+import io.nlistream.trainer.model.ClassifierOutput;
+import io.nlistream.trainer.model.LoadedModel;
+import io.nlistream.trainer.model.PretrainedModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,6 +21,7 @@ import java.util.Map;
 public final class FixtureParity {
     /** Logits and hidden states of a faithful fp32 implementation are within this of the reference. */
     public static final double TOLERANCE = 1e-4;
+
     public static final String EXPECTED = "expected.safetensors";
 
     /** Differences by tensor name ({@code logits}, {@code probabilities}, {@code hidden_states.i}, ...). */
@@ -39,8 +40,9 @@ public final class FixtureParity {
     public static Result check(Path dir) {
         Path expectedFile = dir.resolve(EXPECTED);
         if (!Files.isRegularFile(expectedFile)) {
-            throw new CheckpointException(dir + " has no " + EXPECTED + ": a parity fixture holds config.json, the model"
-                    + " weights and expected.safetensors (input_ids, attention_mask, logits, hidden_states.N)");
+            throw new CheckpointException(
+                    dir + " has no " + EXPECTED + ": a parity fixture holds config.json, the model"
+                            + " weights and expected.safetensors (input_ids, attention_mask, logits, hidden_states.N)");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             LoadedModel loaded = PretrainedModels.load(dir, manager);
@@ -55,7 +57,8 @@ public final class FixtureParity {
                 NDArray mask = expected.get("attention_mask").duplicate();
                 ids.attach(batch);
                 mask.attach(batch);
-                ClassifierOutput out = loaded.model().classify(new ParameterStore(batch, false), ids, mask, false, true);
+                ClassifierOutput out =
+                        loaded.model().classify(new ParameterStore(batch, false), ids, mask, false, true);
                 Map<String, NDArray> actual = new LinkedHashMap<>();
                 actual.put("logits", out.logits());
                 actual.put("probabilities", out.logits().softmax(-1));
@@ -74,7 +77,8 @@ public final class FixtureParity {
                         throw new CheckpointException(expectedFile + ": " + e.getKey() + " has shape " + ref.getShape()
                                 + " but the model computes " + e.getValue().getShape());
                     }
-                    diffs.put(e.getKey(), (double) e.getValue().sub(ref).abs().max().getFloat());
+                    diffs.put(e.getKey(), (double)
+                            e.getValue().sub(ref).abs().max().getFloat());
                 }
                 return new Result(dir, loaded.config().architecture().className(), diffs, TOLERANCE);
             }

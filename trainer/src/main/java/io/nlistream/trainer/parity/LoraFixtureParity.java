@@ -1,8 +1,5 @@
 package io.nlistream.trainer.parity;
 
-import io.nlistream.trainer.model.lora.Lora;
-import io.nlistream.trainer.model.lora.LoraConfig;
-import io.nlistream.trainer.model.lora.PeftAdapter;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,6 +9,9 @@ import io.nlistream.trainer.checkpoint.CheckpointException;
 import io.nlistream.trainer.checkpoint.Safetensors;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.SequenceClassifier;
+import io.nlistream.trainer.model.lora.Lora;
+import io.nlistream.trainer.model.lora.LoraConfig;
+import io.nlistream.trainer.model.lora.PeftAdapter;
 import io.nlistream.trainer.train.AdamW;
 import io.nlistream.trainer.train.EncoderTrainable;
 import java.nio.file.Files;
@@ -28,6 +28,7 @@ import java.util.Map;
 public final class LoraFixtureParity {
     /** Loss, gradients and parameters: within 1e-5 absolute or 1e-4 relative; logits within 1e-4. */
     public static final double STEP_TOLERANCE = 1e-5;
+
     public static final double RELATIVE_TOLERANCE = 1e-4;
     public static final double LOGITS_TOLERANCE = 1e-4;
     private static final double LR = 2e-4;
@@ -46,8 +47,8 @@ public final class LoraFixtureParity {
 
     /** Whether {@code dir} has the layout of a LoRA step fixture. */
     public static boolean isLoraFixture(Path dir) {
-        return Files.isDirectory(dir.resolve("base")) && Files.isRegularFile(dir.resolve("adapter")
-                .resolve(PeftAdapter.CONFIG_FILE));
+        return Files.isDirectory(dir.resolve("base"))
+                && Files.isRegularFile(dir.resolve("adapter").resolve(PeftAdapter.CONFIG_FILE));
     }
 
     public static Result check(Path dir) {
@@ -59,13 +60,16 @@ public final class LoraFixtureParity {
         Map<String, Diff> diffs = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> expected = Safetensors.read(expectedFile, manager);
-            SequenceClassifier model = PretrainedModels.load(dir.resolve("base"), manager).model();
+            SequenceClassifier model =
+                    PretrainedModels.load(dir.resolve("base"), manager).model();
             LoraConfig config = PeftAdapter.readConfig(dir.resolve("adapter"));
             Lora.apply(model, config, manager);
             Lora.Counts counts = Lora.counts(model);
             model.namedParameters().forEach((name, p) -> {
                 if (Lora.TRAINABLE.test(name)) { // set before unfreezing: no in-place writes to gradient leaves
-                    p.getArray().set(require(expected, "init/" + PeftAdapter.peftParameterName(name)).toFloatArray());
+                    p.getArray()
+                            .set(require(expected, "init/" + PeftAdapter.peftParameterName(name))
+                                    .toFloatArray());
                 }
             });
             EncoderTrainable trainable = new EncoderTrainable(model, manager, Lora.TRAINABLE);
@@ -80,7 +84,8 @@ public final class LoraFixtureParity {
                     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                         NDArray logits = trainable.logits(ids, mask, true);
                         NDArray logProbs = logits.logSoftmax(-1);
-                        NDArray loss = logProbs.gather(labels.expandDims(1), 1).mean().neg();
+                        NDArray loss =
+                                logProbs.gather(labels.expandDims(1), 1).mean().neg();
                         collector.backward(loss);
                         if (step == 1) {
                             diffs.put("loss", diff(loss.reshape(1), require(expected, "loss0"), STEP_TOLERANCE));
@@ -114,14 +119,23 @@ public final class LoraFixtureParity {
     private static Map<String, Diff> adapterLogits(Path dir, Map<String, NDArray> expected, NDArray ids, NDArray mask) {
         Map<String, Diff> out = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
-            SequenceClassifier model = PretrainedModels.load(dir.resolve("base"), manager).model();
+            SequenceClassifier model =
+                    PretrainedModels.load(dir.resolve("base"), manager).model();
             PeftAdapter.load(model, dir.resolve("adapter"), manager);
             ParameterStore ps = new ParameterStore(manager, false);
-            out.put("logits_unmerged_eval", diff(model.classify(ps, ids, mask, false, false).logits(),
-                    require(expected, "logits_unmerged_eval"), LOGITS_TOLERANCE));
+            out.put(
+                    "logits_unmerged_eval",
+                    diff(
+                            model.classify(ps, ids, mask, false, false).logits(),
+                            require(expected, "logits_unmerged_eval"),
+                            LOGITS_TOLERANCE));
             Lora.merge(model);
-            out.put("logits_merged_eval", diff(model.classify(ps, ids, mask, false, false).logits(),
-                    require(expected, "logits_merged_eval"), LOGITS_TOLERANCE));
+            out.put(
+                    "logits_merged_eval",
+                    diff(
+                            model.classify(ps, ids, mask, false, false).logits(),
+                            require(expected, "logits_merged_eval"),
+                            LOGITS_TOLERANCE));
         }
         return out;
     }
@@ -130,7 +144,9 @@ public final class LoraFixtureParity {
         double max = 0;
         boolean pass = true;
         for (Map.Entry<String, NDArray> e : actual.entrySet()) {
-            Diff d = diff(e.getValue(), require(expected, prefix + PeftAdapter.peftParameterName(e.getKey())),
+            Diff d = diff(
+                    e.getValue(),
+                    require(expected, prefix + PeftAdapter.peftParameterName(e.getKey())),
                     STEP_TOLERANCE);
             max = Math.max(max, d.maxAbs());
             pass &= d.pass();

@@ -31,7 +31,8 @@ public final class OnnxParity {
      * Exports {@code modelDir} (with {@code adapterDir} merged, when not null) and compares with {@code logitsKey}
      * (and {@code probabilitiesKey}, when not null) of {@code expectedFile}, on its inputs.
      */
-    public static Result check(Path modelDir, Path adapterDir, Path expectedFile, String logitsKey, String probabilitiesKey)
+    public static Result check(
+            Path modelDir, Path adapterDir, Path expectedFile, String logitsKey, String probabilitiesKey)
             throws IOException {
         FixtureExpected expected = FixtureExpected.read(expectedFile, logitsKey, probabilitiesKey);
         try (OnnxExporter exporter = OnnxExporter.load(modelDir, adapterDir)) {
@@ -46,7 +47,8 @@ public final class OnnxParity {
             out = ort.run(expected.inputIds(), expected.attentionMask(), expected.rows(), expected.length());
         }
         double logits = maxAbsDiff(out.logits(), expected.logits());
-        double probabilities = expected.probabilities() == null ? 0 : maxAbsDiff(out.probabilities(), expected.probabilities());
+        double probabilities =
+                expected.probabilities() == null ? 0 : maxAbsDiff(out.probabilities(), expected.probabilities());
         return new Result(logits, probabilities, expected.rows(), expected.length());
     }
 
@@ -59,7 +61,8 @@ public final class OnnxParity {
             }
         }
         if (i != expected.length) {
-            throw new IllegalArgumentException("the export gave " + i + " values, the fixture expects " + expected.length);
+            throw new IllegalArgumentException(
+                    "the export gave " + i + " values, the fixture expects " + expected.length);
         }
         return max;
     }

@@ -15,7 +15,8 @@ public interface ReferenceModel extends AutoCloseable {
     default ExportCheck.Outputs outputs(List<ExportCheck.Batch> batches) {
         List<float[]> logits = new ArrayList<>();
         for (ExportCheck.Batch b : batches) {
-            float[][] l = b.expectedLogits() != null ? b.expectedLogits() : logits(b.ids(), b.mask(), b.batch(), b.length());
+            float[][] l =
+                    b.expectedLogits() != null ? b.expectedLogits() : logits(b.ids(), b.mask(), b.batch(), b.length());
             logits.addAll(List.of(l));
         }
         return ExportCheck.ofLogits(logits);

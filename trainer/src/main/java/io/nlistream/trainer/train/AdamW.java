@@ -3,7 +3,6 @@ package io.nlistream.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,7 +23,10 @@ public final class AdamW {
     /** transformers' rule (get_decay_parameter_names): bias and LayerNorm/RMSNorm parameters are not decayed. */
     public static final Predicate<String> NO_DECAY = name -> {
         String n = name.toLowerCase(Locale.ROOT);
-        return n.contains("bias") || n.contains("layernorm") || n.contains("rmsnorm") || NORM.matcher(n).find();
+        return n.contains("bias")
+                || n.contains("layernorm")
+                || n.contains("rmsnorm")
+                || NORM.matcher(n).find();
     };
 
     private final double beta1;

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PaddedBatch;
 import io.nlistream.trainer.data.EncodedSet;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -17,8 +16,8 @@ final class Batches {
 
     record Inputs(NDArray inputIds, NDArray attentionMask, NDArray labels, int size, long paddedTokens) {}
 
-    static Inputs inputs(NDManager manager, EncodedSet data, int[] indices,
-            Function<List<EncodedPair>, PaddedBatch> padder) {
+    static Inputs inputs(
+            NDManager manager, EncodedSet data, int[] indices, Function<List<EncodedPair>, PaddedBatch> padder) {
         List<EncodedPair> pairs = new ArrayList<>(indices.length);
         long[] labels = new long[indices.length];
         for (int i = 0; i < indices.length; i++) {
@@ -27,8 +26,12 @@ final class Batches {
         }
         PaddedBatch b = padder.apply(pairs);
         Shape shape = new Shape(b.batchSize(), b.sequenceLength());
-        return new Inputs(manager.create(b.inputIds(), shape), manager.create(b.attentionMask(), shape),
-                manager.create(labels), b.batchSize(), b.paddedTokens());
+        return new Inputs(
+                manager.create(b.inputIds(), shape),
+                manager.create(b.attentionMask(), shape),
+                manager.create(labels),
+                b.batchSize(),
+                b.paddedTokens());
     }
 
     /** Mean cross-entropy of logits {@code [n, k]} against integer labels {@code [n]} (torch's CrossEntropyLoss). */

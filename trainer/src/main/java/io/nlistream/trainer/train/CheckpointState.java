@@ -1,7 +1,6 @@
 package io.nlistream.trainer.train;
 
 import io.nlistream.trainer.eval.EpochMetrics;
-
 import java.util.List;
 import java.util.Map;
 
@@ -10,5 +9,13 @@ import java.util.Map;
  *
  * @param config the run's settings (resume refuses other ones: the result would not be the uninterrupted run's)
  */
-public record CheckpointState(int epoch, long globalStep, long optimizerStep, double bestMetric, int bestEpoch,
-        int epochsWithoutImprovement, boolean stopped, List<EpochMetrics> history, Map<String, Object> config) {}
+public record CheckpointState(
+        int epoch,
+        long globalStep,
+        long optimizerStep,
+        double bestMetric,
+        int bestEpoch,
+        int epochsWithoutImprovement,
+        boolean stopped,
+        List<EpochMetrics> history,
+        Map<String, Object> config) {}

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.nlistream.trainer.eval.MetricsJson;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +64,8 @@ public final class Checkpoints {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().matches("epoch-\\d{3,}"))
                     .filter(p -> Files.isRegularFile(p.resolve(STATE)))
-                    .max(Comparator.comparing(p -> Integer.parseInt(p.getFileName().toString().substring(6))));
+                    .max(Comparator.comparing(
+                            p -> Integer.parseInt(p.getFileName().toString().substring(6))));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.nlistream.trainer.model.SequenceClassifier;
-
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -67,7 +66,8 @@ public final class EncoderTrainable implements TrainableClassifier {
 
     @Override
     public NDArray logits(NDArray inputIds, NDArray attentionMask, boolean training) {
-        return model.classify(new ParameterStore(manager, false), inputIds, attentionMask, training, false).logits();
+        return model.classify(new ParameterStore(manager, false), inputIds, attentionMask, training, false)
+                .logits();
     }
 
     @Override

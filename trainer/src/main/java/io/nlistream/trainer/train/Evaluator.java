@@ -8,7 +8,6 @@ import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.LengthBucketBatcher;
 import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.ClassificationMetrics;
-
 import java.util.List;
 import java.util.function.Function;
 
@@ -19,8 +18,13 @@ public final class Evaluator {
     /** What an evaluation produced; {@code logits}, {@code probabilities} are row-major [examples, labels] in input order. */
     public record Result(ClassificationMetrics metrics, int[] predictions, float[] probabilities, float[] logits) {}
 
-    public static Result evaluate(TrainableClassifier model, NDManager manager, EncodedSet data,
-            Function<List<EncodedPair>, PaddedBatch> padder, int batchSize, List<String> labels) {
+    public static Result evaluate(
+            TrainableClassifier model,
+            NDManager manager,
+            EncodedSet data,
+            Function<List<EncodedPair>, PaddedBatch> padder,
+            int batchSize,
+            List<String> labels) {
         int k = labels.size();
         int[] predictions = new int[data.size()];
         float[] probabilities = new float[data.size() * k];
@@ -31,10 +35,11 @@ public final class Evaluator {
                 Batches.Inputs in = Batches.inputs(step, data, batch, padder);
                 NDArray logits = model.logits(in.inputIds(), in.attentionMask(), false);
                 if (logits.getShape().get(1) != k) {
-                    throw new IllegalStateException("the model gives " + logits.getShape().get(1) + " logits per pair,"
-                            + " expected " + k + " (" + labels + ")");
+                    throw new IllegalStateException("the model gives "
+                            + logits.getShape().get(1) + " logits per pair," + " expected " + k + " (" + labels + ")");
                 }
-                float[] losses = Batches.crossEntropyPerExample(logits, in.labels()).toFloatArray();
+                float[] losses =
+                        Batches.crossEntropyPerExample(logits, in.labels()).toFloatArray();
                 float[] probs = logits.softmax(-1).toFloatArray();
                 float[] raw = logits.toFloatArray();
                 int[] pred = ClassificationMetrics.argmax(probs, k);

@@ -1,7 +1,6 @@
 package io.nlistream.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.Collection;
 
 /**
@@ -16,8 +15,10 @@ public final class GradientClipping {
     public static double clipGlobalNorm(Collection<NDArray> gradients, double maxNorm) {
         double sumSquares = 0;
         for (NDArray g : gradients) {
-            try (NDArray sq = g.square(); NDArray s = sq.sum()) {
-                sumSquares += s.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+            try (NDArray sq = g.square();
+                    NDArray s = sq.sum()) {
+                sumSquares +=
+                        s.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
             }
         }
         double norm = Math.sqrt(sumSquares);

@@ -12,8 +12,19 @@ import java.util.Map;
  * @param patience early-stopping patience in epochs on eval macro-F1; 0 turns early stopping off
  * @param poolBatches batches sorted by length together (1 = plain shuffling)
  */
-public record TrainConfig(int epochs, int batchSize, int evalBatchSize, double learningRate, double weightDecay,
-        double beta1, double beta2, double eps, long warmupSteps, double maxGradNorm, int patience, long seed,
+public record TrainConfig(
+        int epochs,
+        int batchSize,
+        int evalBatchSize,
+        double learningRate,
+        double weightDecay,
+        double beta1,
+        double beta2,
+        double eps,
+        long warmupSteps,
+        double maxGradNorm,
+        int patience,
+        long seed,
         int poolBatches) {
 
     public static TrainConfig seedRecipe() {

@@ -1,7 +1,6 @@
 package io.nlistream.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.Map;
 
 /**

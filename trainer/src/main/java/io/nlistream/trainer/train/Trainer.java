@@ -9,10 +9,6 @@ import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.LengthBucketBatcher;
 import io.nlistream.trainer.eval.ClassificationMetrics;
 import io.nlistream.trainer.eval.EpochMetrics;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +17,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * The fine-tuning loop of the seed's recipe: per epoch, seeded length-bucketed batches, AdamW with a linear schedule
@@ -40,7 +39,8 @@ public final class Trainer {
     }
 
     /** What a run produced; {@code finalEval} is the restored best epoch on the eval set. */
-    public record Outcome(List<EpochMetrics> epochs, int bestEpoch, String stopReason, ClassificationMetrics finalEval) {}
+    public record Outcome(
+            List<EpochMetrics> epochs, int bestEpoch, String stopReason, ClassificationMetrics finalEval) {}
 
     private final TrainConfig config;
     private final List<String> labels;
@@ -49,8 +49,13 @@ public final class Trainer {
     private final boolean progressBar;
     private final Listener listener;
 
-    public Trainer(TrainConfig config, List<String> labels, Function<List<EncodedPair>, PaddedBatch> padder,
-            PrintStream log, boolean progressBar, Listener listener) {
+    public Trainer(
+            TrainConfig config,
+            List<String> labels,
+            Function<List<EncodedPair>, PaddedBatch> padder,
+            PrintStream log,
+            boolean progressBar,
+            Listener listener) {
         this.config = config;
         this.labels = List.copyOf(labels);
         this.padder = padder;
@@ -63,14 +68,14 @@ public final class Trainer {
      * Trains {@code model} in place, writing checkpoints under {@code run}. With {@code resume}, continues from the last
      * checkpoint there (a fresh start if there is none).
      */
-    public Outcome train(TrainableClassifier model, NDManager manager, EncodedSet train, EncodedSet eval, Path run,
-            boolean resume) {
+    public Outcome train(
+            TrainableClassifier model, NDManager manager, EncodedSet train, EncodedSet eval, Path run, boolean resume) {
         Map<String, NDArray> params = model.trainableParameters();
         AdamW optimizer = new AdamW(config.beta1(), config.beta2(), config.eps(), config.weightDecay());
         LengthBucketBatcher batcher = new LengthBucketBatcher(config.batchSize(), config.seed(), config.poolBatches());
         int batchesPerEpoch = batcher.batchCount(train.size());
-        LinearSchedule schedule = LinearSchedule.linear(config.learningRate(), config.warmupSteps(),
-                (long) batchesPerEpoch * config.epochs());
+        LinearSchedule schedule = LinearSchedule.linear(
+                config.learningRate(), config.warmupSteps(), (long) batchesPerEpoch * config.epochs());
         EarlyStopping stopping = new EarlyStopping(config.patience());
         List<EpochMetrics> history = new ArrayList<>();
         long globalStep = 0;
@@ -118,42 +123,72 @@ public final class Trainer {
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
-            ClassificationMetrics metrics = Evaluator.evaluate(model, manager, eval, padder, config.evalBatchSize(),
-                    labels).metrics();
-            EpochMetrics em = new EpochMetrics(epoch, lossSum / batches.size(), metrics, lr, seconds,
-                    train.size() / seconds);
+            ClassificationMetrics metrics = Evaluator.evaluate(
+                            model, manager, eval, padder, config.evalBatchSize(), labels)
+                    .metrics();
+            EpochMetrics em =
+                    new EpochMetrics(epoch, lossSum / batches.size(), metrics, lr, seconds, train.size() / seconds);
             history.add(em);
             boolean best = stopping.update(epoch, metrics.macroF1());
             stopped = stopping.shouldStop();
-            log.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f  eval loss %.4f  accuracy %.4f  macro-F1 %.4f"
-                    + "  weighted-F1 %.4f  %.0f pairs/s%s%n", epoch, config.epochs(), em.trainLoss(), metrics.loss(),
-                    metrics.accuracy(), metrics.macroF1(), metrics.weightedF1(), em.pairsPerSecond(),
+            log.printf(
+                    Locale.ROOT,
+                    "epoch %d/%d  train loss %.4f  eval loss %.4f  accuracy %.4f  macro-F1 %.4f"
+                            + "  weighted-F1 %.4f  %.0f pairs/s%s%n",
+                    epoch,
+                    config.epochs(),
+                    em.trainLoss(),
+                    metrics.loss(),
+                    metrics.accuracy(),
+                    metrics.macroF1(),
+                    metrics.weightedF1(),
+                    em.pairsPerSecond(),
                     best ? "  (best)" : "");
-            Checkpoints.save(run, new CheckpointState(epoch, globalStep, optimizer.stepCount(), stopping.best(),
-                    stopping.bestEpoch(), stopping.epochsWithoutImprovement(), stopped, List.copyOf(history),
-                    config.toMap()), params, optimizer);
+            Checkpoints.save(
+                    run,
+                    new CheckpointState(
+                            epoch,
+                            globalStep,
+                            optimizer.stepCount(),
+                            stopping.best(),
+                            stopping.bestEpoch(),
+                            stopping.epochsWithoutImprovement(),
+                            stopped,
+                            List.copyOf(history),
+                            config.toMap()),
+                    params,
+                    optimizer);
             listener.onEpochEnd(em, best);
         }
         if (stopped) {
-            stopReason = String.format(Locale.ROOT, "Stopped early after epoch %d: macro-F1 did not improve for %d"
-                    + " epochs.", history.get(history.size() - 1).epoch(), stopping.patience());
+            stopReason = String.format(
+                    Locale.ROOT,
+                    "Stopped early after epoch %d: macro-F1 did not improve for %d" + " epochs.",
+                    history.get(history.size() - 1).epoch(),
+                    stopping.patience());
             log.println(stopReason);
         }
         int bestEpoch = stopping.bestEpoch();
         Checkpoints.loadWeights(Checkpoints.epochDir(run, bestEpoch), params);
-        ClassificationMetrics finalEval = Evaluator.evaluate(model, manager, eval, padder, config.evalBatchSize(),
-                labels).metrics();
-        log.printf(Locale.ROOT, "restored epoch %d: accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f%n", bestEpoch,
-                finalEval.accuracy(), finalEval.macroF1(), finalEval.weightedF1());
+        ClassificationMetrics finalEval = Evaluator.evaluate(
+                        model, manager, eval, padder, config.evalBatchSize(), labels)
+                .metrics();
+        log.printf(
+                Locale.ROOT,
+                "restored epoch %d: accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f%n",
+                bestEpoch,
+                finalEval.accuracy(),
+                finalEval.macroF1(),
+                finalEval.weightedF1());
         return new Outcome(List.copyOf(history), bestEpoch, stopReason, finalEval);
     }
 
-    private double step(TrainableClassifier model, NDManager manager, EncodedSet train, int[] batch,
-            AdamW optimizer, double lr) {
+    private double step(
+            TrainableClassifier model, NDManager manager, EncodedSet train, int[] batch, AdamW optimizer, double lr) {
         try (NDManager step = manager.newSubManager()) {
             Batches.Inputs in = Batches.inputs(step, train, batch, padder);
-            return TrainingStep.run(model, step, in.inputIds(), in.attentionMask(), in.labels(), optimizer, lr,
-                    config.maxGradNorm());
+            return TrainingStep.run(
+                    model, step, in.inputIds(), in.attentionMask(), in.labels(), optimizer, lr, config.maxGradNorm());
         }
     }
 

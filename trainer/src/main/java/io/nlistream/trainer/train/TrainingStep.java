@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,17 +19,33 @@ public final class TrainingStep {
      *
      * @return the batch's loss before the update
      */
-    public static double run(TrainableClassifier model, NDManager step, NDArray inputIds, NDArray attentionMask,
-            NDArray labels, AdamW optimizer, double lr, double maxGradNorm) {
-        return timed(model, step, inputIds, attentionMask, labels, optimizer, lr, maxGradNorm, () -> {}).loss();
+    public static double run(
+            TrainableClassifier model,
+            NDManager step,
+            NDArray inputIds,
+            NDArray attentionMask,
+            NDArray labels,
+            AdamW optimizer,
+            double lr,
+            double maxGradNorm) {
+        return timed(model, step, inputIds, attentionMask, labels, optimizer, lr, maxGradNorm, () -> {})
+                .loss();
     }
 
     /**
      * {@link #run} with its forward / backward / optimizer split; {@code afterPhase} runs after the forward and the
      * backward pass (outside the timings), e.g. to sample memory.
      */
-    public static Result timed(TrainableClassifier model, NDManager step, NDArray inputIds, NDArray attentionMask,
-            NDArray labels, AdamW optimizer, double lr, double maxGradNorm, Runnable afterPhase) {
+    public static Result timed(
+            TrainableClassifier model,
+            NDManager step,
+            NDArray inputIds,
+            NDArray attentionMask,
+            NDArray labels,
+            AdamW optimizer,
+            double lr,
+            double maxGradNorm,
+            Runnable afterPhase) {
         Map<String, NDArray> params = model.trainableParameters();
         double loss;
         long t0 = System.nanoTime();

@@ -9,9 +9,9 @@ import io.nlistream.schemas.Json;
 import io.nlistream.schemas.Labels;
 import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.schemas.bundle.BundleVerifier;
-import io.nlistream.trainer.parity.FixtureExpected;
 import io.nlistream.trainer.onnx.OrtModel;
 import io.nlistream.trainer.onnx.Precision;
+import io.nlistream.trainer.parity.FixtureExpected;
 import io.nlistream.trainer.parity.ReferenceModel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,8 +31,21 @@ class BundleWriterTest {
     Path tmp;
 
     private BundleWriter.Request request(Path model, Path out, Set<Precision> variants, ReferenceModel reference) {
-        return new BundleWriter.Request(model, null, out, "test-bundle", "1.0.0", null, 128, variants, PAIRS, reference,
-                null, null, null, false);
+        return new BundleWriter.Request(
+                model,
+                null,
+                out,
+                "test-bundle",
+                "1.0.0",
+                null,
+                128,
+                variants,
+                PAIRS,
+                reference,
+                null,
+                null,
+                null,
+                false);
     }
 
     private static BundleWriter writer() {
@@ -45,9 +58,21 @@ class BundleWriterTest {
         Path report = Files.createDirectories(tmp.resolve("report"));
         Files.writeString(report.resolve("report.md"), "# report\n");
         ObjectNode metrics = Json.mapper().createObjectNode().put("accuracy", 0.5);
-        BundleManifest m = writer().write(new BundleWriter.Request(FIXTURES.resolve("camemberta-vocab-tiny"), null, out,
-                "demo", "1.0.0", "almanach/camemberta-base", 128, EnumSet.of(Precision.FP16, Precision.INT8), PAIRS,
-                null, null, metrics, report, false));
+        BundleManifest m = writer().write(new BundleWriter.Request(
+                FIXTURES.resolve("camemberta-vocab-tiny"),
+                null,
+                out,
+                "demo",
+                "1.0.0",
+                "almanach/camemberta-base",
+                128,
+                EnumSet.of(Precision.FP16, Precision.INT8),
+                PAIRS,
+                null,
+                null,
+                metrics,
+                report,
+                false));
 
         assertThat(BundleVerifier.verify(out)).isEqualTo(m);
         assertThat(m.architecture()).isEqualTo("deberta-v2");
@@ -55,8 +80,14 @@ class BundleWriterTest {
         assertThat(m.padId()).isEqualTo(32002);
         assertThat(m.truncation()).isEqualTo("longest_first");
         assertThat(m.metrics().get("accuracy").asDouble()).isEqualTo(0.5);
-        assertThat(m.files()).containsKeys("model.onnx", "model.fp16.onnx", "model.int8.onnx", "tokenizer.json",
-                "tokenizer_config.json", "report/report.md");
+        assertThat(m.files())
+                .containsKeys(
+                        "model.onnx",
+                        "model.fp16.onnx",
+                        "model.int8.onnx",
+                        "tokenizer.json",
+                        "tokenizer_config.json",
+                        "report/report.md");
         BundleManifest.Variant fp32 = m.variant("fp32").orElseThrow();
         assertThat(fp32.maxAbsDiff()).isLessThanOrEqualTo(1e-4);
         for (String p : List.of("fp16", "int8")) {
@@ -67,7 +98,8 @@ class BundleWriterTest {
         }
         // The written variants load and run.
         try (OrtModel ort = OrtModel.load(out.resolve("model.int8.onnx"), 1)) {
-            float[][] p = ort.run(new long[] {1, 500, 2, 600, 2}, new long[] {1, 1, 1, 1, 1}, 1, 5).probabilities();
+            float[][] p = ort.run(new long[] {1, 500, 2, 600, 2}, new long[] {1, 1, 1, 1, 1}, 1, 5)
+                    .probabilities();
             assertThat(p[0][0] + p[0][1] + p[0][2]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
         }
         assertThat(Files.exists(tmp.resolve("bundle.partial"))).isFalse();
@@ -79,11 +111,25 @@ class BundleWriterTest {
         BundleManifest plain = writer().write(request(model, tmp.resolve("plain"), Set.of(), null));
         BundleManifest.CalibrationMetrics before = new BundleManifest.CalibrationMetrics(0.2, 0.9, 0.5, 0.6);
         BundleManifest.CalibrationMetrics after = new BundleManifest.CalibrationMetrics(0.05, 0.7, 0.45, 0.6);
-        BundleManifest.Calibration cal = new BundleManifest.Calibration(BundleManifest.TEMPERATURE_SCALING, 2.5,
-                "held-out.tsv", 100L, before, after);
+        BundleManifest.Calibration cal = new BundleManifest.Calibration(
+                BundleManifest.TEMPERATURE_SCALING, 2.5, "held-out.tsv", 100L, before, after);
         Path out = tmp.resolve("calibrated");
-        BundleManifest m = writer().write(new BundleWriter.Request(model, null, out, "test-bundle", "1.0.0", null, 128,
-                EnumSet.of(Precision.FP16, Precision.INT8), PAIRS, null, null, null, null, false, cal));
+        BundleManifest m = writer().write(new BundleWriter.Request(
+                model,
+                null,
+                out,
+                "test-bundle",
+                "1.0.0",
+                null,
+                128,
+                EnumSet.of(Precision.FP16, Precision.INT8),
+                PAIRS,
+                null,
+                null,
+                null,
+                null,
+                false,
+                cal));
 
         assertThat(plain.calibration()).isNull();
         assertThat(BundleVerifier.verify(out).calibration()).isEqualTo(cal);
@@ -122,7 +168,8 @@ class BundleWriterTest {
 
     @Test
     void robertaBundleReadsThePadIdFromTheTokenizer() throws Exception {
-        BundleManifest m = writer().write(request(FIXTURES.resolve("camembert-tiny"), tmp.resolve("b"), Set.of(), null));
+        BundleManifest m =
+                writer().write(request(FIXTURES.resolve("camembert-tiny"), tmp.resolve("b"), Set.of(), null));
         assertThat(m.architecture()).isEqualTo("roberta");
         assertThat(m.padId()).isEqualTo(1);
         assertThat(m.onnx().variants()).hasSize(1);
@@ -131,8 +178,21 @@ class BundleWriterTest {
     @Test
     void adapterIsMergedCheckedAgainstTheDjlModelAndShipped() throws Exception {
         Path lora = FIXTURES.resolve("lora-camembert-tiny");
-        BundleManifest m = writer().write(new BundleWriter.Request(lora.resolve("base"), lora.resolve("adapter"),
-                tmp.resolve("lora"), "lora", "1", null, 128, Set.of(), PAIRS, null, null, null, null, false));
+        BundleManifest m = writer().write(new BundleWriter.Request(
+                lora.resolve("base"),
+                lora.resolve("adapter"),
+                tmp.resolve("lora"),
+                "lora",
+                "1",
+                null,
+                128,
+                Set.of(),
+                PAIRS,
+                null,
+                null,
+                null,
+                null,
+                false));
         assertThat(m.files()).containsKeys("adapter/adapter_config.json", "adapter/adapter_model.safetensors");
         BundleManifest.Variant fp32 = m.variant("fp32").orElseThrow();
         assertThat(fp32.samplePairs()).isEqualTo(PAIRS.size()); // checked on the sample pairs against the DJL model
@@ -140,10 +200,12 @@ class BundleWriterTest {
         // The adapter changed the model: the bundle's logits are the merged model's, not the base's.
         FixtureExpected e = FixtureExpected.read(lora.resolve("expected.safetensors"), "logits_merged_eval", null);
         try (OrtModel ort = OrtModel.load(tmp.resolve("lora/model.onnx"), 1)) {
-            float[][] logits = ort.run(e.inputIds(), e.attentionMask(), e.rows(), e.length()).logits();
+            float[][] logits = ort.run(e.inputIds(), e.attentionMask(), e.rows(), e.length())
+                    .logits();
             for (int i = 0; i < e.rows(); i++) {
                 for (int j = 0; j < 3; j++) {
-                    assertThat((double) logits[i][j]).isCloseTo(e.logitRows()[i][j], org.assertj.core.data.Offset.offset(1e-4));
+                    assertThat((double) logits[i][j])
+                            .isCloseTo(e.logitRows()[i][j], org.assertj.core.data.Offset.offset(1e-4));
                 }
             }
         }
@@ -165,7 +227,8 @@ class BundleWriterTest {
         Path out = tmp.resolve("refused");
         Path model = FIXTURES.resolve("camembert-tiny");
         // No expected.safetensors in the check: copy the model without it so only the reference decides.
-        assertThatThrownBy(() -> writer().write(request(copyWithout(model, "expected.safetensors"), out, Set.of(), wrong)))
+        assertThatThrownBy(
+                        () -> writer().write(request(copyWithout(model, "expected.safetensors"), out, Set.of(), wrong)))
                 .isInstanceOf(ExportCheckFailed.class)
                 .hasMessageContaining("differs from a reference that disagrees");
         assertThat(Files.exists(out)).isFalse();
@@ -175,7 +238,8 @@ class BundleWriterTest {
     @Test
     void refusesACheckpointWhoseLabelsDoNotMap() throws Exception {
         Path model = copyWithout(FIXTURES.resolve("camembert-tiny"), "none");
-        ObjectNode config = (ObjectNode) Json.mapper().readTree(model.resolve("config.json").toFile());
+        ObjectNode config =
+                (ObjectNode) Json.mapper().readTree(model.resolve("config.json").toFile());
         config.putObject("id2label").put("0", "LABEL_0").put("1", "LABEL_1").put("2", "LABEL_2");
         Json.mapper().writeValue(model.resolve("config.json").toFile(), config);
         assertThatThrownBy(() -> writer().write(request(model, tmp.resolve("x"), Set.of(), null)))
@@ -196,7 +260,8 @@ class BundleWriterTest {
         Path out = Files.createDirectories(tmp.resolve("existing"));
         Files.writeString(out.resolve("keep.txt"), "x");
         assertThatThrownBy(() -> writer().write(request(FIXTURES.resolve("camembert-tiny"), out, Set.of(), null)))
-                .hasMessageContaining("already exists").hasMessageContaining("--force");
+                .hasMessageContaining("already exists")
+                .hasMessageContaining("--force");
         assertThat(out.resolve("keep.txt")).exists();
     }
 

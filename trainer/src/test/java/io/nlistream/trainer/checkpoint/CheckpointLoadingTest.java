@@ -35,10 +35,13 @@ class CheckpointLoadingTest {
     void parameterNamesAreTheCheckpointNames(String name) {
         try (NDManager m = NDManager.newBaseManager()) {
             LoadedModel loaded = PretrainedModels.load(fixture(name), m);
-            assertThat(loaded.report().clean()).as(loaded.report().messages().toString()).isTrue();
+            assertThat(loaded.report().clean())
+                    .as(loaded.report().messages().toString())
+                    .isTrue();
             assertThat(loaded.model().namedParameters().keySet())
-                    .containsExactlyInAnyOrderElementsOf(Safetensors.header(fixture(name).resolve("model.safetensors"))
-                            .keySet());
+                    .containsExactlyInAnyOrderElementsOf(
+                            Safetensors.header(fixture(name).resolve("model.safetensors"))
+                                    .keySet());
         }
     }
 
@@ -46,7 +49,8 @@ class CheckpointLoadingTest {
     @Test
     void baseCheckpointAnnouncesNewHeadAndUnusedWeights() throws Exception {
         try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> full = Safetensors.read(fixture("camembert-tiny").resolve("model.safetensors"), m);
+            Map<String, NDArray> full =
+                    Safetensors.read(fixture("camembert-tiny").resolve("model.safetensors"), m);
             Map<String, NDArray> base = new LinkedHashMap<>();
             full.forEach((k, v) -> {
                 if (k.startsWith("roberta.")) {
@@ -62,18 +66,28 @@ class CheckpointLoadingTest {
             writeCheckpoint(base, "camembert-tiny");
 
             LoadedModel loaded = PretrainedModels.load(tmp, m, NLI);
-            assertThat(loaded.report().newlyInitialized()).containsExactly(
-                    "classifier.dense.weight", "classifier.dense.bias", "classifier.out_proj.weight",
-                    "classifier.out_proj.bias");
+            assertThat(loaded.report().newlyInitialized())
+                    .containsExactly(
+                            "classifier.dense.weight",
+                            "classifier.dense.bias",
+                            "classifier.out_proj.weight",
+                            "classifier.out_proj.bias");
             assertThat(loaded.report().unexpected()).containsExactly("lm_head.bias");
             assertThat(loaded.report().messages()).hasSize(2);
-            assertThat(loaded.report().messages().get(1)).contains("newly initialized").contains("TRAIN");
-            assertThat(loaded.model().namedParameters().get("roberta.embeddings.LayerNorm.weight").getArray()
-                    .contentEquals(full.get("roberta.embeddings.LayerNorm.weight"))).isTrue();
+            assertThat(loaded.report().messages().get(1))
+                    .contains("newly initialized")
+                    .contains("TRAIN");
+            assertThat(loaded.model()
+                            .namedParameters()
+                            .get("roberta.embeddings.LayerNorm.weight")
+                            .getArray()
+                            .contentEquals(full.get("roberta.embeddings.LayerNorm.weight")))
+                    .isTrue();
             try (NDManager batch = m.newSubManager()) {
                 NDArray ids = batch.create(new long[][] {{0, 10, 11, 2, 2, 12, 2}});
-                NDArray logits = loaded.model().classify(new ParameterStore(batch, false), ids, ids.onesLike(),
-                        false, false).logits();
+                NDArray logits = loaded.model()
+                        .classify(new ParameterStore(batch, false), ids, ids.onesLike(), false, false)
+                        .logits();
                 assertThat(logits.getShape()).isEqualTo(new Shape(1, 3));
             }
         }
@@ -130,7 +144,7 @@ class CheckpointLoadingTest {
 
     private void writeCheckpoint(Map<String, NDArray> weights, String configFrom) throws Exception {
         Files.copy(fixture(configFrom).resolve("config.json"), tmp.resolve("config.json"));
-        Safetensors.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt"),
-                Safetensors.FloatFormat.F32);
+        Safetensors.write(
+                tmp.resolve("model.safetensors"), weights, Map.of("format", "pt"), Safetensors.FloatFormat.F32);
     }
 }

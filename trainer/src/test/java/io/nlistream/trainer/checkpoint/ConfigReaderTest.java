@@ -71,18 +71,20 @@ class ConfigReaderTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-        "model_type;\"bert\"",
-        "hidden_act;\"gelu_new\"",
-        "pos_att_type;[\"p2p\"]",
-        "norm_rel_ebd;\"batch_norm\"",
-        "conv_kernel_size;4",
-        "num_attention_heads;7",
-        "conv_act;\"swish\"",
-        "hidden_size;\"768\"",
-        "relative_attention;\"yes\"",
-        "id2label;{\"0\": \"a\", \"2\": \"c\"}",
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "model_type;\"bert\"",
+                "hidden_act;\"gelu_new\"",
+                "pos_att_type;[\"p2p\"]",
+                "norm_rel_ebd;\"batch_norm\"",
+                "conv_kernel_size;4",
+                "num_attention_heads;7",
+                "conv_act;\"swish\"",
+                "hidden_size;\"768\"",
+                "relative_attention;\"yes\"",
+                "id2label;{\"0\": \"a\", \"2\": \"c\"}",
+            })
     void unsupportedValueFailsNamingTheField(String field, String json) throws Exception {
         ObjectNode cfg = (ObjectNode) JSON.readTree(CAMEMBERTA_BASE);
         cfg.set(field, JSON.readTree(json));
@@ -94,7 +96,8 @@ class ConfigReaderTest {
 
     @Test
     void robertaRejectsRelativePositionEmbeddings() throws Exception {
-        ObjectNode cfg = (ObjectNode) JSON.readTree(fixture("camembert-tiny").resolve("config.json").toFile());
+        ObjectNode cfg = (ObjectNode)
+                JSON.readTree(fixture("camembert-tiny").resolve("config.json").toFile());
         cfg.put("position_embedding_type", "relative_key");
         Files.writeString(tmp.resolve("config.json"), cfg.toString());
         assertThatThrownBy(() -> ConfigReader.read(tmp)).hasMessageContaining("\"position_embedding_type\"");

@@ -33,8 +33,11 @@ class HalfPrecisionTest {
             float[] torchWidened = half.toType(DataType.FLOAT32, false).toFloatArray();
             for (int i = 0; i < values.length; i++) {
                 short expected = torchBits.getShort(i * 2);
-                assertThat(HalfPrecision.floatToF16(values[i])).as("f16 of %s", values[i]).isEqualTo(expected);
-                assertThat(HalfPrecision.f16ToFloat(expected)).as("f32 of f16 bits %s", expected)
+                assertThat(HalfPrecision.floatToF16(values[i]))
+                        .as("f16 of %s", values[i])
+                        .isEqualTo(expected);
+                assertThat(HalfPrecision.f16ToFloat(expected))
+                        .as("f32 of f16 bits %s", expected)
                         .isEqualTo(torchWidened[i]);
             }
         }
@@ -44,11 +47,14 @@ class HalfPrecisionTest {
     void bf16RoundsToNearestEvenAndWidensExactly() {
         assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(1.5f))).isEqualTo(1.5f);
         // 1 + 2^-8 is halfway between 1 and 1 + 2^-7: ties go to the even mantissa (1.0)
-        assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(1f + 0x1p-8f))).isEqualTo(1f);
+        assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(1f + 0x1p-8f)))
+                .isEqualTo(1f);
         assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(1f + 0x1p-8f + 0x1p-20f)))
                 .isEqualTo(1f + 0x1p-7f);
-        assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(-3.0e38f))).isEqualTo(-3.0040553e38f); // nearer of 2.99076e38, 3.00406e38
-        assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(Float.NaN))).isNaN();
+        assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(-3.0e38f)))
+                .isEqualTo(-3.0040553e38f); // nearer of 2.99076e38, 3.00406e38
+        assertThat(HalfPrecision.bf16ToFloat(HalfPrecision.floatToBf16(Float.NaN)))
+                .isNaN();
         Random random = new Random(3);
         for (int i = 0; i < 10_000; i++) {
             float v = (float) random.nextGaussian();

@@ -30,7 +30,8 @@ class PytorchBinCheckpointTest {
     void pytorchModelBinLoadsLikeSafetensors() throws Exception {
         Path fixture = Path.of(System.getProperty("nli.fixtures.dir"), "camembert-tiny");
         ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(fixture.resolve("config.json").toFile());
+        ObjectNode config =
+                (ObjectNode) json.readTree(fixture.resolve("config.json").toFile());
         config.put("num_hidden_layers", 1);
         Path bin = Files.createDirectory(tmp.resolve("bin"));
         Path st = Files.createDirectory(tmp.resolve("safetensors"));
@@ -44,8 +45,10 @@ class PytorchBinCheckpointTest {
             List<TorchSaveWriter.TensorSpec> tensors = new ArrayList<>();
             int key = 0;
             for (Map.Entry<String, NDArray> e : weights.entrySet()) {
-                tensors.add(TorchSaveWriter.contiguous(e.getKey(),
-                        TorchSaveWriter.floats(Integer.toString(key++), e.getValue().toFloatArray()),
+                tensors.add(TorchSaveWriter.contiguous(
+                        e.getKey(),
+                        TorchSaveWriter.floats(
+                                Integer.toString(key++), e.getValue().toFloatArray()),
                         e.getValue().getShape().getShape()));
             }
             TorchSaveWriter.writeZip(bin.resolve("pytorch_model.bin"), "archive", tensors);
@@ -57,16 +60,26 @@ class PytorchBinCheckpointTest {
             LoadedModel fromBin = PretrainedModels.load(bin, m);
             LoadedModel fromSafetensors = PretrainedModels.load(st, m);
             assertThat(fromBin.report().clean()).isTrue();
-            fromSafetensors.model().namedParameters().forEach((name, p) -> assertThat(
-                    fromBin.model().namedParameters().get(name).getArray().contentEquals(p.getArray()))
-                    .as(name).isTrue());
+            fromSafetensors
+                    .model()
+                    .namedParameters()
+                    .forEach((name, p) -> assertThat(fromBin.model()
+                                    .namedParameters()
+                                    .get(name)
+                                    .getArray()
+                                    .contentEquals(p.getArray()))
+                            .as(name)
+                            .isTrue());
             Map<String, NDArray> expected = Safetensors.read(fixture.resolve("expected.safetensors"), m);
             try (NDManager batch = m.newSubManager()) {
                 ParameterStore ps = new ParameterStore(batch, false);
-                NDArray a = fromBin.model().classify(ps, expected.get("input_ids"), expected.get("attention_mask"),
-                        false, false).logits();
-                NDArray b = fromSafetensors.model().classify(ps, expected.get("input_ids"),
-                        expected.get("attention_mask"), false, false).logits();
+                NDArray a = fromBin.model()
+                        .classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
+                        .logits();
+                NDArray b = fromSafetensors
+                        .model()
+                        .classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
+                        .logits();
                 assertThat(a.contentEquals(b)).isTrue();
             }
         }

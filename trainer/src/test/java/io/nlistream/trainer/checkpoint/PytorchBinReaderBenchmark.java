@@ -30,8 +30,8 @@ public final class PytorchBinReaderBenchmark {
         add(tensors, key, "roberta.embeddings.position_embeddings.weight", 514, 768);
         for (int l = 0; l < layers; l++) {
             String p = "roberta.encoder.layer." + l + ".";
-            for (String m : List.of("attention.self.query", "attention.self.key", "attention.self.value",
-                    "attention.output.dense")) {
+            for (String m : List.of(
+                    "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")) {
                 add(tensors, key, p + m + ".weight", 768, 768);
                 add(tensors, key, p + m + ".bias", 768);
             }
@@ -50,8 +50,9 @@ public final class PytorchBinReaderBenchmark {
                     long start = System.nanoTime();
                     NDList list = PytorchBinReader.read(file, scope);
                     double seconds = (System.nanoTime() - start) / 1e9;
-                    System.out.printf("run %d: %d tensors in %.2f s, %.0f MB/s%n", run, list.size(), seconds,
-                            bytes / 1e6 / seconds);
+                    System.out.printf(
+                            "run %d: %d tensors in %.2f s, %.0f MB/s%n",
+                            run, list.size(), seconds, bytes / 1e6 / seconds);
                 }
             }
         } finally {
@@ -69,7 +70,7 @@ public final class PytorchBinReaderBenchmark {
         for (int i = 0; i < values.length; i++) {
             values[i] = (i % 1000) * 1e-3f;
         }
-        tensors.add(TorchSaveWriter.contiguous(name, TorchSaveWriter.floats(Integer.toString(key[0]++), values),
-                shape));
+        tensors.add(
+                TorchSaveWriter.contiguous(name, TorchSaveWriter.floats(Integer.toString(key[0]++), values), shape));
     }
 }

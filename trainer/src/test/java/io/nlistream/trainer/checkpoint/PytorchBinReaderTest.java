@@ -56,9 +56,12 @@ class PytorchBinReaderTest {
 
         NDList arrays = PytorchBinReader.read(file, manager);
 
-        assertThat(arrays).extracting(NDArray::getName).containsExactly(
-                "encoder.layer.0.attention.self.query.weight", "encoder.layer.0.attention.self.query.bias",
-                "embeddings.position_ids");
+        assertThat(arrays)
+                .extracting(NDArray::getName)
+                .containsExactly(
+                        "encoder.layer.0.attention.self.query.weight",
+                        "encoder.layer.0.attention.self.query.bias",
+                        "embeddings.position_ids");
         assertThat(arrays.get(0).getShape()).isEqualTo(new Shape(3, 4));
         assertThat(arrays.get(0).getDataType()).isEqualTo(DataType.FLOAT32);
         assertThat(arrays.get(0).toFloatArray()).containsExactly(weight);
@@ -125,8 +128,8 @@ class PytorchBinReaderTest {
     @Test
     void convertsHalfAndBFloat16ToFloat32() throws IOException {
         // binary16: 1, -2.5, 65504 (max), 2^-24 (smallest subnormal), 1/3 rounded, -0, +inf
-        StorageSpec half = TorchSaveWriter.shorts("0", "HalfStorage",
-                0x3c00, 0xc100, 0x7bff, 0x0001, 0x3555, 0x8000, 0x7c00);
+        StorageSpec half =
+                TorchSaveWriter.shorts("0", "HalfStorage", 0x3c00, 0xc100, 0x7bff, 0x0001, 0x3555, 0x8000, 0x7c00);
         // bfloat16: 1, -2.5, 3.140625, 1e-38-ish (0x006d), -inf
         StorageSpec bf16 = TorchSaveWriter.shorts("1", "BFloat16Storage", 0x3f80, 0xc020, 0x4049, 0x006d, 0xff80);
         Path file = dir.resolve("half.bin");
@@ -135,18 +138,18 @@ class PytorchBinReaderTest {
         NDList arrays = PytorchBinReader.read(file, manager);
 
         assertThat(arrays.get(0).getDataType()).isEqualTo(DataType.FLOAT32);
-        assertThat(arrays.get(0).toFloatArray()).containsExactly(
-                1f, -2.5f, 65504f, 0x1p-24f, 0.333251953125f, -0f, Float.POSITIVE_INFINITY);
+        assertThat(arrays.get(0).toFloatArray())
+                .containsExactly(1f, -2.5f, 65504f, 0x1p-24f, 0.333251953125f, -0f, Float.POSITIVE_INFINITY);
         assertThat(arrays.get(1).getDataType()).isEqualTo(DataType.FLOAT32);
-        assertThat(arrays.get(1).toFloatArray()).containsExactly(
-                1f, -2.5f, 3.140625f, Float.intBitsToFloat(0x006d0000), Float.NEGATIVE_INFINITY);
+        assertThat(arrays.get(1).toFloatArray())
+                .containsExactly(1f, -2.5f, 3.140625f, Float.intBitsToFloat(0x006d0000), Float.NEGATIVE_INFINITY);
     }
 
     @Test
     void readsAnOlderArchiveNamedAfterTheFileAndAScalar() throws IOException {
         Path file = dir.resolve("old.bin");
-        TorchSaveWriter.writeZip(file, "pytorch_model", list(
-                new TensorSpec("scale", floats("0", 0.125f), 0, new long[0], new long[0])));
+        TorchSaveWriter.writeZip(
+                file, "pytorch_model", list(new TensorSpec("scale", floats("0", 0.125f), 0, new long[0], new long[0])));
 
         NDArray scale = PytorchBinReader.read(file, manager).get(0);
 
@@ -194,7 +197,12 @@ class PytorchBinReaderTest {
     @Test
     void refusesAForbiddenGlobalBeforeDoingAnything() throws IOException {
         Pickler evil = new Pickler();
-        evil.global("os", "system").raw('(').string("touch /tmp/pwned").raw('t').raw('R').stop();
+        evil.global("os", "system")
+                .raw('(')
+                .string("touch /tmp/pwned")
+                .raw('t')
+                .raw('R')
+                .stop();
         Path file = dir.resolve("evil.bin");
         TorchSaveWriter.writeZip(file, "archive", evil.bytes(), Map.of());
 
@@ -226,8 +234,8 @@ class PytorchBinReaderTest {
     void aTruncatedStorageIsReportedNotReadOutOfBounds() throws IOException {
         StorageSpec tooShort = floats("0", 1, 2, 3);
         Path file = dir.resolve("short.bin");
-        TorchSaveWriter.writeZip(file, "archive", list(
-                new TensorSpec("w", tooShort, 0, new long[] {2, 2}, new long[] {2, 1})));
+        TorchSaveWriter.writeZip(
+                file, "archive", list(new TensorSpec("w", tooShort, 0, new long[] {2, 2}, new long[] {2, 1})));
 
         assertThatThrownBy(() -> PytorchBinReader.read(file, manager))
                 .hasMessageContaining("tensor 'w' reads past the end of its storage (12 bytes)");

@@ -24,7 +24,9 @@ class SixteenBitCheckpointTest {
     Path tmp;
 
     @ParameterizedTest
-    @EnumSource(value = Safetensors.FloatFormat.class, names = {"F16", "BF16"})
+    @EnumSource(
+            value = Safetensors.FloatFormat.class,
+            names = {"F16", "BF16"})
     void loadsHalfPrecisionCheckpoint(Safetensors.FloatFormat format) throws Exception {
         Path fixture = Path.of(System.getProperty("nli.fixtures.dir"), "deberta-tiny-a");
         Files.copy(fixture.resolve("config.json"), tmp.resolve("config.json"));
@@ -44,15 +46,22 @@ class SixteenBitCheckpointTest {
                 float[] want = original.get(name).toFloatArray();
                 for (int i = 0; i < want.length; i++) {
                     // F16 keeps 11 significant bits, BF16 8; F16 subnormals have an absolute step of 2^-24
-                    assertThat(Math.abs(got[i] - want[i])).as("%s[%d]", name, i)
+                    assertThat(Math.abs(got[i] - want[i]))
+                            .as("%s[%d]", name, i)
                             .isLessThanOrEqualTo(Math.abs(want[i]) * relative + 0x1p-24f);
                 }
             });
 
             Map<String, NDArray> expected = Safetensors.read(fixture.resolve("expected.safetensors"), m);
             try (NDManager batch = m.newSubManager()) {
-                NDArray logits = loaded.model().classify(new ParameterStore(batch, false),
-                        expected.get("input_ids"), expected.get("attention_mask"), false, false).logits();
+                NDArray logits = loaded.model()
+                        .classify(
+                                new ParameterStore(batch, false),
+                                expected.get("input_ids"),
+                                expected.get("attention_mask"),
+                                false,
+                                false)
+                        .logits();
                 float diff = logits.sub(expected.get("logits")).abs().max().getFloat();
                 assertThat(diff).isGreaterThan(0f).isLessThan(format == Safetensors.FloatFormat.F16 ? 2e-3f : 2e-2f);
             }

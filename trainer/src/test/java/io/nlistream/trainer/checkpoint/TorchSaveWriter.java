@@ -98,8 +98,10 @@ final class TorchSaveWriter {
                 stored(zip, archive + "/data/" + s.key(), s.bytes());
             }
             stored(zip, archive + "/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-            stored(zip, archive + "/.data/serialization_id", "1234567890123456789012345678901234567890"
-                    .getBytes(StandardCharsets.US_ASCII));
+            stored(
+                    zip,
+                    archive + "/.data/serialization_id",
+                    "1234567890123456789012345678901234567890".getBytes(StandardCharsets.US_ASCII));
         }
     }
 
@@ -107,13 +109,32 @@ final class TorchSaveWriter {
     static void writeLegacy(Path file, List<TensorSpec> tensors) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
             Pickler magic = new Pickler();
-            magic.raw(0x8a, 10).raw(0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19).stop();
+            magic.raw(0x8a, 10)
+                    .raw(0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19)
+                    .stop();
             out.write(magic.bytes());
             out.write(new Pickler().integer(1001).stop().bytes());
             Pickler sysInfo = new Pickler();
-            sysInfo.raw('}').put().raw('(').string("protocol_version").integer(1001).string("little_endian")
-                    .raw(0x88).string("type_sizes").raw('}').put().raw('(').string("short").integer(2)
-                    .string("int").integer(4).string("long").integer(4).raw('u').raw('u').stop();
+            sysInfo.raw('}')
+                    .put()
+                    .raw('(')
+                    .string("protocol_version")
+                    .integer(1001)
+                    .string("little_endian")
+                    .raw(0x88)
+                    .string("type_sizes")
+                    .raw('}')
+                    .put()
+                    .raw('(')
+                    .string("short")
+                    .integer(2)
+                    .string("int")
+                    .integer(4)
+                    .string("long")
+                    .integer(4)
+                    .raw('u')
+                    .raw('u')
+                    .stop();
             out.write(sysInfo.bytes());
             out.write(statePickle(tensors, true));
             Map<String, StorageSpec> storages = new TreeMap<>(storages(tensors));
@@ -122,7 +143,10 @@ final class TorchSaveWriter {
             storages.keySet().forEach(keys::string);
             out.write(keys.raw('e').stop().bytes());
             for (StorageSpec s : storages.values()) {
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(s.numel()).array());
+                out.write(ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(s.numel())
+                        .array());
                 out.write(s.bytes());
             }
         }
@@ -144,8 +168,12 @@ final class TorchSaveWriter {
         for (TensorSpec t : tensors) {
             p.string(t.name());
             p.global("torch._utils", "_rebuild_tensor_v2").raw('(');
-            p.raw('(').string("storage").global("torch", t.storage().storageClass()).string(t.storage().key())
-                    .string("cpu").integer(t.storage().numel());
+            p.raw('(')
+                    .string("storage")
+                    .global("torch", t.storage().storageClass())
+                    .string(t.storage().key())
+                    .string("cpu")
+                    .integer(t.storage().numel());
             if (legacy) {
                 p.raw('N');
             }
@@ -161,7 +189,13 @@ final class TorchSaveWriter {
             p.raw('u');
         }
         // state = {'_metadata': OrderedDict([('', {'version': 1})])}, applied with BUILD
-        p.raw('}').put().string("_metadata").global("collections", "OrderedDict").raw(')').raw('R').put();
+        p.raw('}')
+                .put()
+                .string("_metadata")
+                .global("collections", "OrderedDict")
+                .raw(')')
+                .raw('R')
+                .put();
         p.string("").raw('}').put().string("version").integer(1).raw('s').raw('s');
         p.raw('s').raw('b');
         return p.stop().bytes();
@@ -195,7 +229,10 @@ final class TorchSaveWriter {
         }
 
         private Pickler int4(int v) {
-            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+            out.writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(v)
+                    .array());
             return this;
         }
 
@@ -217,7 +254,10 @@ final class TorchSaveWriter {
             }
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
             raw('X');
-            out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(utf8.length).array());
+            out.writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt(utf8.length)
+                    .array());
             out.writeBytes(utf8);
             memo.put(key, next);
             return put();
@@ -232,11 +272,17 @@ final class TorchSaveWriter {
             }
             if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
                 raw('J');
-                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+                out.writeBytes(ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt((int) v)
+                        .array());
                 return this;
             }
             raw(0x8a, 8);
-            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
+            out.writeBytes(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(v)
+                    .array());
             return this;
         }
 

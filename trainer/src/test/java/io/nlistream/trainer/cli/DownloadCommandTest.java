@@ -28,8 +28,11 @@ class DownloadCommandTest {
     @BeforeEach
     void start() throws IOException {
         hub = new FakeHub();
-        commit = hub.commit("almanach/camemberta-base", "main",
-                FakeHub.fixture(FIXTURE, "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"));
+        commit = hub.commit(
+                "almanach/camemberta-base",
+                "main",
+                FakeHub.fixture(
+                        FIXTURE, "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"));
     }
 
     @AfterEach
@@ -46,25 +49,41 @@ class DownloadCommandTest {
 
     @Test
     void printsTheSnapshotDirectoryAndWorksOfflineAfterwards() {
-        int code = run("download", "--model", "almanach/camemberta-base", "--endpoint", hub.endpoint().toString(),
-                "--cache-dir", cache.toString(), "--quiet");
+        int code = run(
+                "download",
+                "--model",
+                "almanach/camemberta-base",
+                "--endpoint",
+                hub.endpoint().toString(),
+                "--cache-dir",
+                cache.toString(),
+                "--quiet");
 
-        Path snapshot = cache.resolve("models--almanach--camemberta-base/snapshots").resolve(commit);
+        Path snapshot =
+                cache.resolve("models--almanach--camemberta-base/snapshots").resolve(commit);
         assertThat(code).as(err.toString()).isZero();
         assertThat(out.toString().trim()).isEqualTo(snapshot.toString());
         assertThat(snapshot.resolve("model.safetensors")).exists();
 
         hub.close();
         out.getBuffer().setLength(0);
-        assertThat(run("download", "--model", "almanach/camemberta-base", "--offline", "--cache-dir",
-                cache.toString())).isZero();
+        assertThat(run("download", "--model", "almanach/camemberta-base", "--offline", "--cache-dir", cache.toString()))
+                .isZero();
         assertThat(out.toString().trim()).isEqualTo(snapshot.toString());
     }
 
     @Test
     void exitsTwoWithTheHubsExplanationForAnUnknownRevision() {
-        int code = run("download", "--model", "almanach/camemberta-base", "--revision", "nope", "--endpoint",
-                hub.endpoint().toString(), "--cache-dir", cache.toString());
+        int code = run(
+                "download",
+                "--model",
+                "almanach/camemberta-base",
+                "--revision",
+                "nope",
+                "--endpoint",
+                hub.endpoint().toString(),
+                "--cache-dir",
+                cache.toString());
 
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("Revision 'nope' was not found in 'almanach/camemberta-base'");

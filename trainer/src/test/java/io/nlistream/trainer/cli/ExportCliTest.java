@@ -32,18 +32,38 @@ class ExportCliTest {
     @Test
     void exportWritesAVerifiedBundleWithTheRequestedVariants() {
         Path out = tmp.resolve("bundle");
-        Run r = run("export", "--model", FIXTURES.resolve("camembert-tiny").toString(), "--out", out.toString(),
-                "--name", "cli-test", "--version", "2.0.0", "--int8", "--sample-size", "8");
+        Run r = run(
+                "export",
+                "--model",
+                FIXTURES.resolve("camembert-tiny").toString(),
+                "--out",
+                out.toString(),
+                "--name",
+                "cli-test",
+                "--version",
+                "2.0.0",
+                "--int8",
+                "--sample-size",
+                "8");
         assertThat(r.exit()).isZero();
         BundleManifest m = BundleVerifier.verify(out);
         assertThat(m.name()).isEqualTo("cli-test");
         assertThat(m.version()).isEqualTo("2.0.0");
-        assertThat(m.onnx().variants()).extracting(BundleManifest.Variant::precision).containsExactly("fp32", "int8");
+        assertThat(m.onnx().variants())
+                .extracting(BundleManifest.Variant::precision)
+                .containsExactly("fp32", "int8");
     }
 
     @Test
     void exportOfADirectoryThatIsNoCheckpointIsBadInput() {
-        assertThat(run("export", "--model", tmp.toString(), "--out", tmp.resolve("b").toString()).exit()).isEqualTo(2);
+        assertThat(run(
+                                "export",
+                                "--model",
+                                tmp.toString(),
+                                "--out",
+                                tmp.resolve("b").toString())
+                        .exit())
+                .isEqualTo(2);
         assertThat(tmp.resolve("b")).doesNotExist();
     }
 
@@ -51,12 +71,16 @@ class ExportCliTest {
     void parityOnnxPrintsOneJsonObjectAndPasses() {
         Run r = run("parity", "--onnx", FIXTURES.resolve("deberta-tiny-a").toString());
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("\"pass\":true").contains("\"logits_max_abs_diff\"").contains("bundle model.onnx");
+        assertThat(r.out())
+                .contains("\"pass\":true")
+                .contains("\"logits_max_abs_diff\"")
+                .contains("bundle model.onnx");
     }
 
     @Test
     void parityOnnxWithoutExpectedOutputsIsBadInput() {
-        Run r = run("parity", "--onnx", FIXTURES.resolve("lora-deberta-tiny/merged").toString());
+        Run r = run(
+                "parity", "--onnx", FIXTURES.resolve("lora-deberta-tiny/merged").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out()).contains("expected.safetensors is missing");
     }

@@ -24,7 +24,8 @@ class LoraParityCommandTest {
 
     @Test
     void loraFixturePassesWithEveryDifferenceReported() throws Exception {
-        CliRun run = CliRun.run("parity", ParityCommandTest.fixture("lora-deberta-tiny").toString());
+        CliRun run = CliRun.run(
+                "parity", ParityCommandTest.fixture("lora-deberta-tiny").toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = JSON.readTree(run.out());
         assertThat(json.get("pass").asBoolean()).isTrue();
@@ -51,7 +52,8 @@ class LoraParityCommandTest {
         }
         String key = "step5/base_model.model.classifier.modules_to_save.default.out_proj.bias";
         try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> expected = new LinkedHashMap<>(Safetensors.read(dir.resolve("expected.safetensors"), m));
+            Map<String, NDArray> expected =
+                    new LinkedHashMap<>(Safetensors.read(dir.resolve("expected.safetensors"), m));
             expected.put(key, expected.get(key).add(1e-3f));
             Safetensors.write(dir.resolve("expected.safetensors"), expected, Map.of(), Safetensors.FloatFormat.F32);
         }

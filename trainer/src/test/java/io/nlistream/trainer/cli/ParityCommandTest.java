@@ -45,7 +45,8 @@ class ParityCommandTest {
     void differenceOverToleranceExitsOne() throws Exception {
         Path dir = copyFixture("camembert-tiny");
         try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> expected = new LinkedHashMap<>(Safetensors.read(dir.resolve("expected.safetensors"), m));
+            Map<String, NDArray> expected =
+                    new LinkedHashMap<>(Safetensors.read(dir.resolve("expected.safetensors"), m));
             expected.put("logits", expected.get("logits").add(1e-3f));
             Safetensors.write(dir.resolve("expected.safetensors"), expected, Map.of(), Safetensors.FloatFormat.F32);
         }
@@ -68,7 +69,8 @@ class ParityCommandTest {
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("expected.safetensors");
 
-        CliRun half = CliRun.run("parity", "--tokenizer", fixture("tokenizer-deberta").toString());
+        CliRun half =
+                CliRun.run("parity", "--tokenizer", fixture("tokenizer-deberta").toString());
         assertThat(half.exitCode()).isEqualTo(2);
         assertThat(half.err()).contains("--pairs");
     }
@@ -77,7 +79,9 @@ class ParityCommandTest {
     @Test
     void tokenizerParityOnReferenceEncodings() throws Exception {
         for (String tok : new String[] {"tokenizer-deberta", "tokenizer-camembert"}) {
-            JsonNode cases = JSON.readTree(fixture(tok).resolve("expected_encodings.json").toFile()).get("cases");
+            JsonNode cases = JSON.readTree(
+                            fixture(tok).resolve("expected_encodings.json").toFile())
+                    .get("cases");
             for (boolean truncated : new boolean[] {false, true}) {
                 List<JsonNode> selected = new ArrayList<>();
                 cases.forEach(c -> {
@@ -89,9 +93,19 @@ class ParityCommandTest {
                 Path expected = tmp.resolve(tok + truncated + ".jsonl");
                 writeCases(selected, pairs, expected, false);
                 String maxLength = truncated ? "24" : "512";
-                CliRun run = CliRun.run("parity", "--tokenizer", fixture(tok).toString(), "--pairs", pairs.toString(),
-                        "--expected", expected.toString(), "--max-length", maxLength);
-                assertThat(run.exitCode()).as(tok + " " + maxLength + ": " + run.out() + run.err()).isZero();
+                CliRun run = CliRun.run(
+                        "parity",
+                        "--tokenizer",
+                        fixture(tok).toString(),
+                        "--pairs",
+                        pairs.toString(),
+                        "--expected",
+                        expected.toString(),
+                        "--max-length",
+                        maxLength);
+                assertThat(run.exitCode())
+                        .as(tok + " " + maxLength + ": " + run.out() + run.err())
+                        .isZero();
                 JsonNode summary = JSON.readTree(run.out().strip());
                 assertThat(summary.get("pairs_checked").asInt()).isEqualTo(10);
                 assertThat(summary.get("mismatches").asInt()).isZero();
@@ -101,7 +115,9 @@ class ParityCommandTest {
 
     @Test
     void tokenizerMismatchIsPrintedAndExitsOne() throws Exception {
-        JsonNode cases = JSON.readTree(fixture("tokenizer-deberta").resolve("expected_encodings.json").toFile())
+        JsonNode cases = JSON.readTree(fixture("tokenizer-deberta")
+                        .resolve("expected_encodings.json")
+                        .toFile())
                 .get("cases");
         List<JsonNode> untruncated = new ArrayList<>();
         cases.forEach(c -> {
@@ -112,8 +128,16 @@ class ParityCommandTest {
         Path pairs = tmp.resolve("p.tsv");
         Path expected = tmp.resolve("e.jsonl");
         writeCases(untruncated, pairs, expected, true);
-        CliRun run = CliRun.run("parity", "--tokenizer", fixture("tokenizer-deberta").toString(), "--pairs",
-                pairs.toString(), "--expected", expected.toString(), "--max-length", "512");
+        CliRun run = CliRun.run(
+                "parity",
+                "--tokenizer",
+                fixture("tokenizer-deberta").toString(),
+                "--pairs",
+                pairs.toString(),
+                "--expected",
+                expected.toString(),
+                "--max-length",
+                "512");
         assertThat(run.exitCode()).isEqualTo(1);
         String[] lines = run.out().strip().split("\n");
         assertThat(lines).hasSize(2);
@@ -128,8 +152,12 @@ class ParityCommandTest {
         for (int i = 0; i < cases.size(); i++) {
             JsonNode c = cases.get(i);
             String id = Integer.toString(i + 1);
-            tsv.append(id).append('\t').append(c.get("premise").asText()).append('\t')
-                    .append(c.get("hypothesis").asText()).append('\n');
+            tsv.append(id)
+                    .append('\t')
+                    .append(c.get("premise").asText())
+                    .append('\t')
+                    .append(c.get("hypothesis").asText())
+                    .append('\n');
             ObjectNode row = JSON.createObjectNode();
             row.put("pairID", id);
             row.set("input_ids", c.get("ids").deepCopy());

@@ -16,13 +16,21 @@ class PredictCommandTest {
     Path tmp;
 
     static String model() {
-        return Path.of(System.getProperty("nli.fixtures.dir"), "camemberta-vocab-tiny").toString();
+        return Path.of(System.getProperty("nli.fixtures.dir"), "camemberta-vocab-tiny")
+                .toString();
     }
 
     @Test
     void jsonHasLabelConfidenceAndAProbabilityPerLabel() throws Exception {
-        CliRun run = CliRun.run("predict", "--model", model(), "--premise", "Le chat dort sur le canapé.",
-                "--hypothesis", "Un animal se repose.", "--json");
+        CliRun run = CliRun.run(
+                "predict",
+                "--model",
+                model(),
+                "--premise",
+                "Le chat dort sur le canapé.",
+                "--hypothesis",
+                "Un animal se repose.",
+                "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode json = JSON.readTree(run.out());
         JsonNode probs = json.get("probabilities");
@@ -51,7 +59,9 @@ class PredictCommandTest {
         CliRun run = CliRun.run("predict", "--model", model(), "--pairs", pairs.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Premise:    Il pleut.", "Hypothesis: Il pleut.", "Prediction: ");
-        assertThat(run.out().lines().filter(l -> l.matches("  (entailment|neutral|contradiction) +[█░]{40} +\\d+\\.\\d%")))
+        assertThat(run.out()
+                        .lines()
+                        .filter(l -> l.matches("  (entailment|neutral|contradiction) +[█░]{40} +\\d+\\.\\d%")))
                 .hasSize(6);
     }
 

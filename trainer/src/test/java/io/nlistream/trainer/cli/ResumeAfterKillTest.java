@@ -25,23 +25,47 @@ class ResumeAfterKillTest {
     Path dir;
 
     private List<String> trainArgs(Path data, Path run) {
-        return List.of("train", "--model", TrainCommandTest.fixture("deberta-tiny-a").toString(), "--train",
-                data.toString(), "--eval", data.toString(), "--output", run.toString(), "--epochs", "3",
-                "--batch-size", "8", "--lr", "1e-2", "--patience", "0", "--trainable", "all", "--no-progress");
+        return List.of(
+                "train",
+                "--model",
+                TrainCommandTest.fixture("deberta-tiny-a").toString(),
+                "--train",
+                data.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
+                run.toString(),
+                "--epochs",
+                "3",
+                "--batch-size",
+                "8",
+                "--lr",
+                "1e-2",
+                "--patience",
+                "0",
+                "--trainable",
+                "all",
+                "--no-progress");
     }
 
     /** The trainer in a child JVM, single-threaded so that float summation order cannot vary with machine load. */
     private Process start(List<String> args, String logName) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-                "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1",
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dai.djl.offline=true",
+                "-Dai.djl.pytorch.num_threads=1",
+                "-Dai.djl.pytorch.num_interop_threads=1",
                 TrainerCli.class.getName()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         // MKL's conditional numerical reproducibility: STRICT makes sgemm's rounding independent of buffer alignment
         // (libtorch's CPU BLAS is MKL), the other source of run-to-run differences besides the thread count.
         builder.environment().put("MKL_CBWR", "AUTO,STRICT");
-        return builder.redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile()).start();
+        return builder.redirectErrorStream(true)
+                .redirectOutput(dir.resolve(logName).toFile())
+                .start();
     }
 
     private String finish(Process p, String logName) throws Exception {
@@ -70,8 +94,9 @@ class ResumeAfterKillTest {
         while (!Files.exists(firstCheckpoint) && child.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(child.isAlive()).as("the child is still training when killed; log: %s",
-                Files.readString(dir.resolve("killed.log"))).isTrue();
+        assertThat(child.isAlive())
+                .as("the child is still training when killed; log: %s", Files.readString(dir.resolve("killed.log")))
+                .isTrue();
         child.destroyForcibly().waitFor(); // SIGKILL on Linux: no shutdown hooks, like an OOM kill
         assertThat(killed.resolve(RunMetrics.FILE)).doesNotExist();
 
@@ -85,8 +110,10 @@ class ResumeAfterKillTest {
         RunMetrics b = MetricsJson.readRun(killed);
         assertThat(b.finalEval().confusion()).isDeepEqualTo(a.finalEval().confusion());
         assertThat(b.finalEval().loss()).isEqualTo(a.finalEval().loss());
-        assertThat(b.epochs()).extracting(e -> e.trainLoss()).containsExactlyElementsOf(
-                a.epochs().stream().map(e -> e.trainLoss()).toList());
+        assertThat(b.epochs())
+                .extracting(e -> e.trainLoss())
+                .containsExactlyElementsOf(
+                        a.epochs().stream().map(e -> e.trainLoss()).toList());
         assertThat(b.bestEpoch()).isEqualTo(a.bestEpoch());
     }
 

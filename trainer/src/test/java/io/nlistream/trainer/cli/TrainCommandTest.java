@@ -25,8 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** The train / evaluate / compare commands end to end on a fixture model and a small separable NLI-like task. */
 class TrainCommandTest {
     private static final String[] CUES = {"oui, c'est vrai", "peut-être", "non, c'est faux"};
-    private static final String[] FILLER = {"le chat dort", "la maison est grande", "il pleut sur la ville",
-        "les enfants jouent dehors", "elle lit un livre", "nous mangeons du pain", "le train arrive"};
+    private static final String[] FILLER = {
+        "le chat dort",
+        "la maison est grande",
+        "il pleut sur la ville",
+        "les enfants jouent dehors",
+        "elle lit un livre",
+        "nous mangeons du pain",
+        "le train arrive"
+    };
 
     @TempDir
     Path dir;
@@ -72,19 +79,43 @@ class TrainCommandTest {
         Path data = cueTask(dir.resolve("train.tsv"), 48, 1);
         Path heldOut = cueTask(dir.resolve("held-out.tsv"), 30, 7);
         Path run = dir.resolve("run");
-        Run r = cli("train", "--model", fixture("deberta-tiny-a").toString(), "--train", data.toString(), "--eval",
-                data.toString(), "--output", run.toString(), "--epochs", "6", "--batch-size", "8", "--lr", "1e-2",
-                "--patience", "0", "--no-progress", "--name", "tiny", "--calibration", heldOut.toString());
+        Run r = cli(
+                "train",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--train",
+                data.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
+                run.toString(),
+                "--epochs",
+                "6",
+                "--batch-size",
+                "8",
+                "--lr",
+                "1e-2",
+                "--patience",
+                "0",
+                "--no-progress",
+                "--name",
+                "tiny",
+                "--calibration",
+                heldOut.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(run);
         assertThat(m.finalEval().accuracy()).as("train accuracy").isGreaterThanOrEqualTo(0.95);
         assertThat(m.config()).containsEntry("batch-size", 8).containsEntry("seed", 42);
         assertThat(r.out()).contains("trainable params:").contains("entailment").contains("epoch 6/6");
-        for (String png : List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
+        for (String png :
+                List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
             assertThat(run.resolve(RunReport.PLOTS).resolve(png)).isNotEmptyFile();
         }
-        assertThat(Files.readString(run.resolve(RunReport.REPORT))).contains("# tiny").contains("## Training")
-                .contains("## Calibration").contains("ECE");
+        assertThat(Files.readString(run.resolve(RunReport.REPORT)))
+                .contains("# tiny")
+                .contains("## Training")
+                .contains("## Calibration")
+                .contains("ECE");
         // the temperature fitted on the held-out file at the end of training: never worse NLL, same accuracy
         Calibration.Fit cal = m.calibration();
         assertThat(cal.fittedOn()).isEqualTo("held-out.tsv");
@@ -92,7 +123,8 @@ class TrainCommandTest {
         assertThat(cal.after().nll()).isLessThanOrEqualTo(cal.before().nll() + 1e-9);
         assertThat(cal.after().accuracy()).isEqualTo(cal.before().accuracy());
         assertThat(m.finalEval().ece()).isBetween(0.0, 1.0);
-        assertThat(run.resolve(RunReport.PLOTS).resolve(RunReport.RELIABILITY_PNG)).isNotEmptyFile();
+        assertThat(run.resolve(RunReport.PLOTS).resolve(RunReport.RELIABILITY_PNG))
+                .isNotEmptyFile();
         assertThat(r.out()).contains("calibration on ").contains("T = ");
         // LoRA by default (the seed's recipe): only LoRA + head trained, written as a PEFT adapter with the tokenizer
         assertThat(m.config()).containsEntry("trainable", "lora").containsEntry("lora-r", 8);
@@ -103,34 +135,80 @@ class TrainCommandTest {
         assertThat(adapter.resolve("tokenizer.json")).isNotEmptyFile();
         // the base checkpoint plus the adapter, without an export, scores the train run's restored model
         Path evaluated = dir.resolve("adapter-eval");
-        Run eval = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
-                "--data", data.toString(), "--output", evaluated.toString());
+        Run eval = cli(
+                "evaluate",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--adapter",
+                adapter.toString(),
+                "--data",
+                data.toString(),
+                "--output",
+                evaluated.toString());
         assertThat(eval.exit()).as(eval.out() + eval.err()).isZero();
         RunMetrics e = MetricsJson.readRun(evaluated);
         assertThat(e.finalEval().confusion()).isDeepEqualTo(m.finalEval().confusion());
         assertThat(e.finalEval().loss()).isCloseTo(m.finalEval().loss(), org.assertj.core.data.Offset.offset(1e-5));
-        Run plain = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--data", data.toString(),
-                "--output", dir.resolve("plain-eval").toString());
-        assertThat(MetricsJson.readRun(dir.resolve("plain-eval")).finalEval().loss()).as(plain.err())
+        Run plain = cli(
+                "evaluate",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--data",
+                data.toString(),
+                "--output",
+                dir.resolve("plain-eval").toString());
+        assertThat(MetricsJson.readRun(dir.resolve("plain-eval")).finalEval().loss())
+                .as(plain.err())
                 .isNotCloseTo(e.finalEval().loss(), org.assertj.core.data.Offset.offset(1e-3));
-        Run predict = cli("predict", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
-                "--pairs", data.toString(), "--json");
+        Run predict = cli(
+                "predict",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--adapter",
+                adapter.toString(),
+                "--pairs",
+                data.toString(),
+                "--json");
         assertThat(predict.exit()).as(predict.err()).isZero();
-        List<String> lines = predict.out().lines().filter(l -> l.startsWith("{")).toList();
+        List<String> lines =
+                predict.out().lines().filter(l -> l.startsWith("{")).toList();
         List<String> evalLines = Files.readAllLines(evaluated.resolve(EvaluateCommand.PREDICTIONS));
         assertThat(lines).hasSameSizeAs(evalLines);
         for (int i = 0; i < lines.size(); i++) {
-            assertThat(MetricsJson.mapper().readTree(lines.get(i)).get("label").asText()).as("pair %d", i)
-                    .isEqualTo(MetricsJson.mapper().readTree(evalLines.get(i)).get("predicted").asText());
+            assertThat(MetricsJson.mapper().readTree(lines.get(i)).get("label").asText())
+                    .as("pair %d", i)
+                    .isEqualTo(MetricsJson.mapper()
+                            .readTree(evalLines.get(i))
+                            .get("predicted")
+                            .asText());
         }
-        Run noAdapter = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--adapter",
-                dir.resolve("missing").toString(), "--data", data.toString(), "--output", evaluated.toString());
+        Run noAdapter = cli(
+                "evaluate",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--adapter",
+                dir.resolve("missing").toString(),
+                "--data",
+                data.toString(),
+                "--output",
+                evaluated.toString());
         assertThat(noAdapter.exit()).isEqualTo(2);
         assertThat(noAdapter.err()).contains("must hold adapter_config.json");
 
         Path bundle = dir.resolve("bundle");
-        Run export = cli("export", "--model", fixture("deberta-tiny-a").toString(), "--adapter", adapter.toString(),
-                "--out", bundle.toString(), "--sample", data.toString(), "--sample-size", "8", "--report",
+        Run export = cli(
+                "export",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--adapter",
+                adapter.toString(),
+                "--out",
+                bundle.toString(),
+                "--sample",
+                data.toString(),
+                "--sample-size",
+                "8",
+                "--report",
                 run.toString());
         assertThat(export.exit()).as(export.out() + export.err()).isZero();
         BundleManifest manifest = io.nlistream.schemas.bundle.BundleVerifier.verify(bundle);
@@ -140,13 +218,21 @@ class TrainCommandTest {
         assertThat(manifest.calibration().fittedOn()).isEqualTo("held-out.tsv");
         assertThat(manifest.calibration().after().ece()).isEqualTo(cal.after().ece());
         assertCalibrated(bundle.resolve("model.onnx"), cal.temperature());
-        assertThat(bundle.resolve("adapter").resolve("adapter_model.safetensors")).isNotEmptyFile();
+        assertThat(bundle.resolve("adapter").resolve("adapter_model.safetensors"))
+                .isNotEmptyFile();
 
-        Run cmp = cli("compare", run.toString(), run.toString(), "--output", dir.resolve("cmp").toString());
+        Run cmp = cli(
+                "compare",
+                run.toString(),
+                run.toString(),
+                "--output",
+                dir.resolve("cmp").toString());
         assertThat(cmp.exit()).as(cmp.err()).isZero();
         assertThat(dir.resolve("cmp").resolve(RunComparison.PNG)).isNotEmptyFile();
-        assertThat(cmp.out()).contains("| tiny (`").contains("| ECE |").contains(String.format(Locale.ROOT,
-                "%.4f (%.3f)", cal.after().ece(), cal.temperature()));
+        assertThat(cmp.out())
+                .contains("| tiny (`")
+                .contains("| ECE |")
+                .contains(String.format(Locale.ROOT, "%.4f (%.3f)", cal.after().ece(), cal.temperature()));
 
         // calibrate an existing run on other data: metrics.json and the report get the new fit
         Path other = cueTask(dir.resolve("other.tsv"), 21, 8);
@@ -159,7 +245,13 @@ class TrainCommandTest {
 
         // calibrate a bundle: a verified copy with the new temperature in the manifest and in every ONNX variant
         Path recalibrated = dir.resolve("bundle-cal");
-        Run cb = cli("calibrate", "--bundle", bundle.toString(), "--data", other.toString(), "--out",
+        Run cb = cli(
+                "calibrate",
+                "--bundle",
+                bundle.toString(),
+                "--data",
+                other.toString(),
+                "--out",
                 recalibrated.toString());
         assertThat(cb.exit()).as(cb.out() + cb.err()).isZero();
         BundleManifest rm = io.nlistream.schemas.bundle.BundleVerifier.verify(recalibrated);
@@ -169,7 +261,8 @@ class TrainCommandTest {
         assertThat(rm.temperature()).isCloseTo(refit.temperature(), org.assertj.core.data.Offset.offset(1e-3));
         assertCalibrated(recalibrated.resolve("model.onnx"), rm.temperature());
         assertThat(io.nlistream.schemas.bundle.BundleVerifier.verify(bundle).temperature())
-                .as("the source bundle is untouched").isEqualTo(cal.temperature());
+                .as("the source bundle is untouched")
+                .isEqualTo(cal.temperature());
         Run noOut = cli("calibrate", "--bundle", bundle.toString(), "--data", other.toString());
         assertThat(noOut.exit()).isEqualTo(2);
         assertThat(noOut.err()).contains("--out");
@@ -181,17 +274,42 @@ class TrainCommandTest {
         Path config = dir.resolve("run.properties");
         Files.writeString(config, "epochs=1\nbatch-size=8\nlr=1e-3\nseed=7\n");
         Path run = dir.resolve("run");
-        Run r = cli("train", "--config", config.toString(), "--model", fixture("camembert-tiny").toString(),
-                "--train", data.toString(), "--eval", data.toString(), "--output", run.toString(), "--seed", "9",
+        Run r = cli(
+                "train",
+                "--config",
+                config.toString(),
+                "--model",
+                fixture("camembert-tiny").toString(),
+                "--train",
+                data.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
+                run.toString(),
+                "--seed",
+                "9",
                 "--no-progress");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(run);
-        assertThat(m.config()).containsEntry("batch-size", 8).containsEntry("epochs", 1).containsEntry("seed", 9);
+        assertThat(m.config())
+                .containsEntry("batch-size", 8)
+                .containsEntry("epochs", 1)
+                .containsEntry("seed", 9);
         assertThat(m.epochs()).hasSize(1);
 
         Files.writeString(config, "batch_size=8\n");
-        Run bad = cli("train", "--config", config.toString(), "--model", fixture("camembert-tiny").toString(),
-                "--train", data.toString(), "--eval", data.toString(), "--output", dir.resolve("x").toString());
+        Run bad = cli(
+                "train",
+                "--config",
+                config.toString(),
+                "--model",
+                fixture("camembert-tiny").toString(),
+                "--train",
+                data.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
+                dir.resolve("x").toString());
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("unknown setting 'batch_size'");
     }
@@ -202,15 +320,43 @@ class TrainCommandTest {
         Path bad = dir.resolve("bad.tsv");
         Files.writeString(bad, "premise\thypothesis\tlabel\nA.\tB.\tpeut-etre\n");
         String model = fixture("deberta-tiny-a").toString();
-        Run cuda = cli("train", "--model", model, "--train", data.toString(), "--eval", data.toString(), "--output",
-                dir.resolve("a").toString(), "--device", "cuda");
+        Run cuda = cli(
+                "train",
+                "--model",
+                model,
+                "--train",
+                data.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
+                dir.resolve("a").toString(),
+                "--device",
+                "cuda");
         assertThat(cuda.exit()).isEqualTo(2);
         assertThat(cuda.err()).contains("sees no CUDA GPU").contains("--device cpu");
-        Run multi = cli("train", "--model", model, "--train", data.toString(), "--eval", data.toString(), "--output",
-                dir.resolve("b").toString(), "--devices", "2");
+        Run multi = cli(
+                "train",
+                "--model",
+                model,
+                "--train",
+                data.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
+                dir.resolve("b").toString(),
+                "--devices",
+                "2");
         assertThat(multi.exit()).isEqualTo(2);
         assertThat(multi.err()).contains("data-parallel training on several GPUs is not supported");
-        Run label = cli("train", "--model", model, "--train", bad.toString(), "--eval", data.toString(), "--output",
+        Run label = cli(
+                "train",
+                "--model",
+                model,
+                "--train",
+                bad.toString(),
+                "--eval",
+                data.toString(),
+                "--output",
                 dir.resolve("c").toString());
         assertThat(label.exit()).isEqualTo(2);
         assertThat(label.err()).contains("bad.tsv:2:").contains("unknown label 'peut-etre'");
@@ -231,15 +377,23 @@ class TrainCommandTest {
     void evaluateMapsTheCheckpointsLabelsAndWritesPredictions() throws IOException {
         Path data = cueTask(dir.resolve("eval.tsv"), 15, 4);
         Path out = dir.resolve("eval");
-        Run r = cli("evaluate", "--model", fixture("deberta-tiny-a").toString(), "--data", data.toString(),
-                "--output", out.toString());
+        Run r = cli(
+                "evaluate",
+                "--model",
+                fixture("deberta-tiny-a").toString(),
+                "--data",
+                data.toString(),
+                "--output",
+                out.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(out);
         assertThat(m.finalEval().examples()).isEqualTo(15);
         List<String> predictions = Files.readAllLines(out.resolve(EvaluateCommand.PREDICTIONS));
         assertThat(predictions).hasSize(15);
-        assertThat(MetricsJson.mapper().readTree(predictions.get(0)).get("probabilities")).hasSize(3);
-        assertThat(out.resolve(RunReport.PLOTS).resolve(RunReport.CONFUSION_PNG)).isNotEmptyFile();
+        assertThat(MetricsJson.mapper().readTree(predictions.get(0)).get("probabilities"))
+                .hasSize(3);
+        assertThat(out.resolve(RunReport.PLOTS).resolve(RunReport.CONFUSION_PNG))
+                .isNotEmptyFile();
         assertThat(r.out()).contains("accuracy").contains("ECE").contains("| gold \\ predicted |");
         assertThat(m.finalEval().ece()).isBetween(0.0, 1.0);
     }

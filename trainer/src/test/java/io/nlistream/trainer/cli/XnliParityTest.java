@@ -29,7 +29,8 @@ class XnliParityTest {
     static Path shared() {
         Path dir = Path.of(System.getProperty("nli.shared.dir", "/work/shared"));
         assertThat(dir.resolve("data/xnli-fr/xnli.dev.fr.tsv"))
-                .as("XNLI-fr dev (not in the repository, CC BY-NC): set -Dnli.shared.dir to the reference data directory")
+                .as(
+                        "XNLI-fr dev (not in the repository, CC BY-NC): set -Dnli.shared.dir to the reference data directory")
                 .isRegularFile();
         return dir;
     }
@@ -38,10 +39,18 @@ class XnliParityTest {
     @CsvSource({"128, xnli.dev.fr.expected.jsonl, 2490", "24, xnli.dev.fr.max24.expected.jsonl, 200"})
     void camembertaTokenizerMatchesOnXnliDev(int maxLength, String expected, int pairs) throws Exception {
         Path shared = shared();
-        CliRun run = CliRun.run("parity", "--tokenizer", shared.resolve("data/camemberta-base").toString(),
-                "--pairs", shared.resolve("data/xnli-fr/xnli.dev.fr.tsv").toString(),
-                "--expected", shared.resolve("fixtures/tokenization-camemberta-xnli").resolve(expected).toString(),
-                "--max-length", Integer.toString(maxLength));
+        CliRun run = CliRun.run(
+                "parity",
+                "--tokenizer",
+                shared.resolve("data/camemberta-base").toString(),
+                "--pairs",
+                shared.resolve("data/xnli-fr/xnli.dev.fr.tsv").toString(),
+                "--expected",
+                shared.resolve("fixtures/tokenization-camemberta-xnli")
+                        .resolve(expected)
+                        .toString(),
+                "--max-length",
+                Integer.toString(maxLength));
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         JsonNode summary = JSON.readTree(run.out().strip());
         assertThat(summary.get("pairs_checked").asInt()).isEqualTo(pairs);
@@ -56,14 +65,18 @@ class XnliParityTest {
         for (String line : Files.readAllLines(fixture.resolve("expected.jsonl"))) {
             JsonNode row = JSON.readTree(line);
             rows.add(row);
-            tsv.append(row.get("pairID").asText()).append('\t').append(row.get("premise").asText()).append('\t')
-                    .append(row.get("hypothesis").asText()).append('\n');
+            tsv.append(row.get("pairID").asText())
+                    .append('\t')
+                    .append(row.get("premise").asText())
+                    .append('\t')
+                    .append(row.get("hypothesis").asText())
+                    .append('\n');
         }
         Path pairs = tmp.resolve("pairs.tsv");
         Files.writeString(pairs, tsv);
         // a batch size that does not divide 64: padding differs from the reference's single batch
-        CliRun run = CliRun.run("predict", "--model", fixture.toString(), "--pairs", pairs.toString(), "--json",
-                "--batch-size", "24");
+        CliRun run = CliRun.run(
+                "predict", "--model", fixture.toString(), "--pairs", pairs.toString(), "--json", "--batch-size", "24");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String[] lines = run.out().strip().split("\n");
         assertThat(lines).hasSize(rows.size()).hasSize(64);
@@ -75,7 +88,8 @@ class XnliParityTest {
             String[] labels = {"entailment", "neutral", "contradiction"};
             for (int j = 0; j < 3; j++) {
                 assertThat(got.get("probabilities").get(labels[j]).asDouble())
-                        .isCloseTo(want.get("probabilities").get(j).asDouble(), org.assertj.core.data.Offset.offset(1e-4));
+                        .isCloseTo(
+                                want.get("probabilities").get(j).asDouble(), org.assertj.core.data.Offset.offset(1e-4));
             }
         }
     }

@@ -29,17 +29,21 @@ class LengthBucketBatcherTest {
         assertThat(batches).hasSize(32);
         int[] all = flatten(batches);
         Arrays.sort(all);
-        assertThat(all).containsExactly(java.util.stream.IntStream.range(0, 1003).toArray());
-        assertThat(batches.stream().filter(b -> b.length != 32).count()).isLessThanOrEqualTo(4); // one short batch per pool
+        assertThat(all)
+                .containsExactly(java.util.stream.IntStream.range(0, 1003).toArray());
+        assertThat(batches.stream().filter(b -> b.length != 32).count())
+                .isLessThanOrEqualTo(4); // one short batch per pool
     }
 
     @Test
     void sameSeedAndEpochGiveTheSameBatchesOtherEpochsOrSeedsDiffer() {
         int[] len = lengths(500);
         LengthBucketBatcher a = new LengthBucketBatcher(16, 42, 4);
-        assertThat(flatten(a.trainBatches(len, 3))).containsExactly(flatten(new LengthBucketBatcher(16, 42, 4).trainBatches(len, 3)));
+        assertThat(flatten(a.trainBatches(len, 3)))
+                .containsExactly(flatten(new LengthBucketBatcher(16, 42, 4).trainBatches(len, 3)));
         assertThat(flatten(a.trainBatches(len, 4))).isNotEqualTo(flatten(a.trainBatches(len, 3)));
-        assertThat(flatten(new LengthBucketBatcher(16, 43, 4).trainBatches(len, 3))).isNotEqualTo(flatten(a.trainBatches(len, 3)));
+        assertThat(flatten(new LengthBucketBatcher(16, 43, 4).trainBatches(len, 3)))
+                .isNotEqualTo(flatten(a.trainBatches(len, 3)));
     }
 
     @Test

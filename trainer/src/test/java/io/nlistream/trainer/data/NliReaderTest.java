@@ -23,10 +23,12 @@ class NliReaderTest {
 
     @Test
     void readsTheSeedLayoutWithIntegerAndNamedLabels() throws IOException {
-        Path f = write("seed.tsv", "-e premise\thypo\tlabel\n"
-                + "Eh bien, je ne pensais même pas à cela.\tJe ne lui ai pas parlé de nouveau\t2\n"
-                + "Il pleut.\tIl fait mauvais.\tentailment\n"
-                + "Il pleut.\tLe chat dort.\tNeutral\n");
+        Path f = write(
+                "seed.tsv",
+                "-e premise\thypo\tlabel\n"
+                        + "Eh bien, je ne pensais même pas à cela.\tJe ne lui ai pas parlé de nouveau\t2\n"
+                        + "Il pleut.\tIl fait mauvais.\tentailment\n"
+                        + "Il pleut.\tLe chat dort.\tNeutral\n");
         NliDataset d = NliReader.read(f);
         assertThat(d.size()).isEqualTo(3);
         assertThat(d.labels()).containsExactly(2, 0, 1);
@@ -49,9 +51,11 @@ class NliReaderTest {
 
     @Test
     void readsTheXnliLayout() throws IOException {
-        Path f = write("xnli.tsv", "pairID\tpromptID\tgenre\tgold_label\tpremise\thypothesis\n"
-                + "1\t1\tfacetoface\tneutral\tEt il a dit, maman, je suis à la maison.\tIl a appelé sa mère.\n"
-                + "2\t1\tfacetoface\tcontradiction\tEt il a dit, maman, je suis à la maison.\tIl n'a pas dit un mot.\n");
+        Path f = write(
+                "xnli.tsv",
+                "pairID\tpromptID\tgenre\tgold_label\tpremise\thypothesis\n"
+                        + "1\t1\tfacetoface\tneutral\tEt il a dit, maman, je suis à la maison.\tIl a appelé sa mère.\n"
+                        + "2\t1\tfacetoface\tcontradiction\tEt il a dit, maman, je suis à la maison.\tIl n'a pas dit un mot.\n");
         NliDataset d = NliReader.read(f);
         assertThat(d.labels()).containsExactly(1, 2);
         assertThat(d.examples().get(1).hypothesis()).isEqualTo("Il n'a pas dit un mot.");
@@ -59,9 +63,11 @@ class NliReaderTest {
 
     @Test
     void readsQuotedCrlfTsvLikeRte3Fr() throws IOException {
-        Path f = write("rte3.tsv", "id\tlanguage\tpremise\thypothesis\tlabel\tlabel_text\ttask\tlength\r\n"
-                + "1\tfr\t\"Il a dit \"\"bonjour\"\" en partant.\"\tIl est parti.\t0\tentailment\tIE\tshort\r\n"
-                + "2\tfr\tLe ciel est bleu.\t\"\"\"Rouge\"\", dit-il.\"\t2\tcontradiction\tQA\tshort\r\n");
+        Path f = write(
+                "rte3.tsv",
+                "id\tlanguage\tpremise\thypothesis\tlabel\tlabel_text\ttask\tlength\r\n"
+                        + "1\tfr\t\"Il a dit \"\"bonjour\"\" en partant.\"\tIl est parti.\t0\tentailment\tIE\tshort\r\n"
+                        + "2\tfr\tLe ciel est bleu.\t\"\"\"Rouge\"\", dit-il.\"\t2\tcontradiction\tQA\tshort\r\n");
         NliDataset d = NliReader.read(f);
         assertThat(d.examples().get(0).premise()).isEqualTo("Il a dit \"bonjour\" en partant.");
         assertThat(d.examples().get(0).hypothesis()).isEqualTo("Il est parti.");
@@ -72,15 +78,18 @@ class NliReaderTest {
 
     @Test
     void refusesBinaryCodesThatDisagreeWithTheLabelNamesAndAcceptsAMapping() throws IOException {
-        Path f = write("daccord.tsv", "id\tpremise\thypothesis\tlabel\tlabel_text\turl\tgenre\r\n"
-                + "a1\tUn tube pour une raffinerie.\tUn missile.\t1\tcontradiction\thttps://x\tclimat\r\n"
-                + "a2\tIl pleut.\tLe sol est mouillé.\t0\tcompatibles\thttps://y\tclimat\r\n");
+        Path f = write(
+                "daccord.tsv",
+                "id\tpremise\thypothesis\tlabel\tlabel_text\turl\tgenre\r\n"
+                        + "a1\tUn tube pour une raffinerie.\tUn missile.\t1\tcontradiction\thttps://x\tclimat\r\n"
+                        + "a2\tIl pleut.\tLe sol est mouillé.\t0\tcompatibles\thttps://y\tclimat\r\n");
         assertThatThrownBy(() -> NliReader.read(f))
                 .isInstanceOf(DataFormatException.class)
                 .hasMessageContaining("daccord.tsv:2:")
                 .hasMessageContaining("disagree");
-        NliDataset d = NliReader.read(f, new ReadOptions(ReadOptions.Format.AUTO, null, null, "label_text",
-                Map.of("compatibles", "neutral")));
+        NliDataset d = NliReader.read(
+                f,
+                new ReadOptions(ReadOptions.Format.AUTO, null, null, "label_text", Map.of("compatibles", "neutral")));
         assertThat(d.labels()).containsExactly(2, 1);
     }
 
@@ -111,10 +120,12 @@ class NliReaderTest {
     void emptyTextAndShortRowsAreErrorsWithTheirLine() throws IOException {
         Path empty = write("empty.tsv", "premise\thypothesis\tlabel\nA.\tB.\t0\nC.\t  \t1\n");
         assertThatThrownBy(() -> NliReader.read(empty))
-                .hasMessageContaining("empty.tsv:3:").hasMessageContaining("empty hypothesis");
+                .hasMessageContaining("empty.tsv:3:")
+                .hasMessageContaining("empty hypothesis");
         Path shortRow = write("short.tsv", "premise\thypothesis\tlabel\nA.\tB.\t0\nC. D. 1\n");
         assertThatThrownBy(() -> NliReader.read(shortRow))
-                .isInstanceOf(DataFormatException.class).hasMessageContaining("short.tsv:3:");
+                .isInstanceOf(DataFormatException.class)
+                .hasMessageContaining("short.tsv:3:");
     }
 
     @Test
@@ -124,9 +135,11 @@ class NliReaderTest {
         assertThat(c.examples().get(0).premise()).isEqualTo("Il pleut, fort.");
         assertThat(c.labels()).containsExactly(0, 2);
 
-        Path jsonl = write("pairs.jsonl", "{\"premise\":\"Il pleut.\",\"hypothesis\":\"Il fait beau.\",\"label\":2}\n\n"
-                + "{\"premise\":\"A.\",\"hypothesis\":\"B.\",\"label\":\"neutral\"}\n"
-                + "{\"premise\":\"A.\",\"hypothesis\":\"B.\",\"label\":\"other\"}\n");
+        Path jsonl = write(
+                "pairs.jsonl",
+                "{\"premise\":\"Il pleut.\",\"hypothesis\":\"Il fait beau.\",\"label\":2}\n\n"
+                        + "{\"premise\":\"A.\",\"hypothesis\":\"B.\",\"label\":\"neutral\"}\n"
+                        + "{\"premise\":\"A.\",\"hypothesis\":\"B.\",\"label\":\"other\"}\n");
         assertThatThrownBy(() -> NliReader.read(jsonl)).hasMessageContaining("pairs.jsonl:4:");
         Path good = write("good.jsonl", "{\"premise\":\"Il pleut.\",\"hypothesis\":\"Il fait beau.\",\"label\":2}\n");
         assertThat(NliReader.read(good).labels()).containsExactly(2);
@@ -137,6 +150,10 @@ class NliReaderTest {
         Path f = write("d.tsv", "premise\thypothesis\tlabel\nA.\tB.\t0\nA.\tC.\t0\nA.\tD.\t2\nA.\tE.\t1\n");
         LabelDistribution dist = NliReader.read(f).labelDistribution();
         assertThat(dist.counts()).containsExactly(2, 1, 1);
-        assertThat(dist.format()).contains("entailment").contains("50.0 %").contains("total").contains("4");
+        assertThat(dist.format())
+                .contains("entailment")
+                .contains("50.0 %")
+                .contains("total")
+                .contains("4");
     }
 }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 class ReferenceDataReadTest {
     private static Path data(String relative) {
         Path file = Path.of(System.getProperty("nli.data.dir", "../data"), "reference", relative);
-        assertThat(file).as("shipped reference data %s is missing (run the tests through Maven)", file).exists();
+        assertThat(file)
+                .as("shipped reference data %s is missing (run the tests through Maven)", file)
+                .exists();
         return file;
     }
 
@@ -29,7 +31,9 @@ class ReferenceDataReadTest {
         assertThat(quoted.line()).isEqualTo(615);
         assertThat(quoted.premise()).startsWith("\"Le Herald est maintenant").endsWith("possible.\"");
         assertThat(dev.examples()).noneMatch(e -> e.hypothesis().endsWith("\r"));
-        assertThat(NliReader.read(data("gqnli-fr/gqnli.test.fr.tsv")).labelDistribution().counts())
+        assertThat(NliReader.read(data("gqnli-fr/gqnli.test.fr.tsv"))
+                        .labelDistribution()
+                        .counts())
                 .containsExactly(97, 100, 103);
         // the shipped copy is byte-identical to upstream (CRLF kept: data/reference/.gitattributes)
         assertThat(Files.size(data("rte3-fr/RTE3-FR-dev-set-3class.tsv"))).isEqualTo(276954);
@@ -37,8 +41,9 @@ class ReferenceDataReadTest {
 
     @Test
     void daccordReadsAsContradictionVersusMappedCompatibles() {
-        NliDataset d = NliReader.read(data("daccord/daccord_dataset.tsv"), new ReadOptions(null, null, null,
-                "label_text", Map.of("compatibles", "neutral")));
+        NliDataset d = NliReader.read(
+                data("daccord/daccord_dataset.tsv"),
+                new ReadOptions(null, null, null, "label_text", Map.of("compatibles", "neutral")));
         assertThat(d.labelDistribution().counts()).containsExactly(0, 519, 515);
     }
 }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 /** The project's own French sample set (data/samples): the demo and end-to-end tests rely on its shape. */
 class SampleSetTest {
     static Path samples() {
-        return Path.of(System.getProperty("nli.fixtures.dir", "../fixtures")).getParent().resolve("data/samples");
+        return Path.of(System.getProperty("nli.fixtures.dir", "../fixtures"))
+                .getParent()
+                .resolve("data/samples");
     }
 
     @Test

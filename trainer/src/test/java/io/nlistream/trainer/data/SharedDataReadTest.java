@@ -2,9 +2,7 @@ package io.nlistream.trainer.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -17,14 +15,20 @@ class SharedDataReadTest {
     private static Path data(String relative) {
         Path dir = Path.of(System.getProperty("nli.shared.dir", "/work/shared"), "data");
         Path file = dir.resolve(relative);
-        assertThat(file).as("reference data %s is missing: set -Dnli.shared.dir to the directory holding data/"
-                + " (see README, XNLI-fr is not redistributed)", file).exists();
+        assertThat(file)
+                .as(
+                        "reference data %s is missing: set -Dnli.shared.dir to the directory holding data/"
+                                + " (see README, XNLI-fr is not redistributed)",
+                        file)
+                .exists();
         return file;
     }
 
     @Test
     void xnliDevAndTestHaveTheDocumentedBalancedLabels() {
-        assertThat(NliReader.read(data("xnli-fr/xnli.dev.fr.tsv")).labelDistribution().counts())
+        assertThat(NliReader.read(data("xnli-fr/xnli.dev.fr.tsv"))
+                        .labelDistribution()
+                        .counts())
                 .containsExactly(830, 830, 830);
         NliDataset test = NliReader.read(data("xnli-fr/xnli.test.fr.tsv"));
         assertThat(test.labelDistribution().counts()).containsExactly(1670, 1670, 1670);

@@ -73,7 +73,8 @@ class CalibrationTest {
     @Test
     void wellCalibratedModelKeepsTemperatureNearOne() {
         Sample s = sample(4000, 1, 4);
-        assertThat(Calibration.fit(s.logits(), s.gold(), K, "synthetic").temperature()).isCloseTo(1, within(0.1));
+        assertThat(Calibration.fit(s.logits(), s.gold(), K, "synthetic").temperature())
+                .isCloseTo(1, within(0.1));
     }
 
     @Test

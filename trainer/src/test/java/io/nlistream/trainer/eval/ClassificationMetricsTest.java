@@ -17,7 +17,8 @@ class ClassificationMetricsTest {
         ClassificationMetrics m = ClassificationMetrics.of(gold, pred, Labels.CONTRACT, 0.5);
         assertThat(m.confusion()).isDeepEqualTo(new long[][] {{2, 1, 0}, {0, 1, 1}, {1, 1, 3}});
         assertThat(m.accuracy()).isCloseTo(0.6, within(EPS));
-        // entailment: tp 2, predicted 3, support 3; neutral: tp 1, predicted 3, support 2; contradiction: tp 3, predicted 4, support 5
+        // entailment: tp 2, predicted 3, support 3; neutral: tp 1, predicted 3, support 2; contradiction: tp 3,
+        // predicted 4, support 5
         assertThat(m.perClass().get(0).precision()).isCloseTo(2.0 / 3, within(EPS));
         assertThat(m.perClass().get(0).recall()).isCloseTo(2.0 / 3, within(EPS));
         assertThat(m.perClass().get(1).precision()).isCloseTo(1.0 / 3, within(EPS));
@@ -38,7 +39,8 @@ class ClassificationMetricsTest {
     @Test
     void neverPredictedClassScoresZeroAndAbsentLabelsLeaveTheAverages() {
         // sklearn: f1_score([0,1], [0,0], average='macro') == 1/3 (label 2 occurs nowhere, label 1 gets 0)
-        ClassificationMetrics m = ClassificationMetrics.of(new int[] {0, 1}, new int[] {0, 0}, Labels.CONTRACT, Double.NaN);
+        ClassificationMetrics m =
+                ClassificationMetrics.of(new int[] {0, 1}, new int[] {0, 0}, Labels.CONTRACT, Double.NaN);
         assertThat(m.perClass().get(1).precision()).isZero();
         assertThat(m.perClass().get(1).f1()).isZero();
         assertThat(m.perClass().get(0).f1()).isCloseTo(2.0 / 3, within(EPS));

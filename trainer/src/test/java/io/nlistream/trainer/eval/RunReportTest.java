@@ -21,16 +21,31 @@ class RunReportTest {
 
     static RunMetrics run(String name, int[] gold, int[] finalPred) {
         List<EpochMetrics> epochs = List.of(
-                new EpochMetrics(1, 1.05, ClassificationMetrics.of(gold, new int[gold.length], Labels.CONTRACT, 1.02),
-                        1.5e-4, 12.0, 400),
-                new EpochMetrics(2, 0.80, ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75), 0, 11.5, 410));
+                new EpochMetrics(
+                        1,
+                        1.05,
+                        ClassificationMetrics.of(gold, new int[gold.length], Labels.CONTRACT, 1.02),
+                        1.5e-4,
+                        12.0,
+                        400),
+                new EpochMetrics(
+                        2, 0.80, ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75), 0, 11.5, 410));
         Map<String, long[]> dist = new LinkedHashMap<>();
         dist.put("train", new long[] {10, 12, 8});
         dist.put("eval", new long[] {4, 3, 3});
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("lr", 2e-4);
         config.put("batch-size", 32);
-        return new RunMetrics(name, "fixtures/deberta-tiny-a", config, dist, 4291, 128774, epochs, 2, null,
+        return new RunMetrics(
+                name,
+                "fixtures/deberta-tiny-a",
+                config,
+                dist,
+                4291,
+                128774,
+                epochs,
+                2,
+                null,
                 ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75));
     }
 
@@ -56,12 +71,13 @@ class RunReportTest {
         int[] gold = {0, 0, 0, 1, 1, 2, 2, 2, 2, 2};
         int[] pred = {0, 1, 0, 1, 2, 2, 2, 0, 2, 1};
         Path report = RunReport.write(dir, run("CamemBERTa", gold, pred));
-        for (String png : List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG,
-                RunReport.LABELS_PNG)) {
+        for (String png :
+                List.of(RunReport.LOSS_PNG, RunReport.SCORES_PNG, RunReport.CONFUSION_PNG, RunReport.LABELS_PNG)) {
             assertPng(dir.resolve(RunReport.PLOTS).resolve(png));
         }
         String md = Files.readString(report);
-        assertThat(md).contains("| 2 (best) | 0.8000 | 0.7500 | 0.6000 |")
+        assertThat(md)
+                .contains("| 2 (best) | 0.8000 | 0.7500 | 0.6000 |")
                 .contains("Accuracy **60.00 %**")
                 .contains("| neutral | 0.3333 | 0.5000 | 0.4000 | 2 |")
                 .contains("| contradiction | 1 | 1 | 3 |")
@@ -90,6 +106,7 @@ class RunReportTest {
                 .contains("| CamemBERT (`fixtures/deberta-tiny-a`) | 75.00 % |")
                 .contains("| CamemBERTa (`fixtures/deberta-tiny-a`) | 100.00 % | 1.0000 | 1.0000 |");
         assertPng(out.resolve(RunComparison.PNG));
-        assertThat(MetricsJson.mapper().readTree(out.resolve(RunComparison.JSON).toFile())).hasSize(2);
+        assertThat(MetricsJson.mapper().readTree(out.resolve(RunComparison.JSON).toFile()))
+                .hasSize(2);
     }
 }

@@ -79,6 +79,7 @@ public final class FakeHub implements AutoCloseable {
     private volatile int flakyCut = -1;
     /** A raw socket "CDN" that sends a full-length header, part of the body, then drops the connection. */
     private final ServerSocket flaky;
+
     private volatile boolean corruptNext;
 
     public FakeHub() throws IOException {
@@ -111,7 +112,9 @@ public final class FakeHub implements AutoCloseable {
         Map<String, FileEntry> files = new LinkedHashMap<>();
         for (String name : names) {
             byte[] bytes = Files.readAllBytes(dir.resolve(name));
-            boolean binary = name.endsWith(".safetensors") || name.endsWith(".model") || name.endsWith(".bin")
+            boolean binary = name.endsWith(".safetensors")
+                    || name.endsWith(".model")
+                    || name.endsWith(".bin")
                     || bytes.length > 1_000_000;
             files.put(name, new FileEntry(bytes, binary));
         }
@@ -121,8 +124,7 @@ public final class FakeHub implements AutoCloseable {
     /** Commits {@code files} as the new head of {@code ref}; returns the 40-hex commit id. */
     public String commit(String repoId, String ref, Map<String, FileEntry> files) {
         Repo repo = repos.computeIfAbsent(repoId, r -> new Repo());
-        String commit = hex("SHA-1", (repoId + "#" + commitCounter.incrementAndGet())
-                .getBytes(StandardCharsets.UTF_8));
+        String commit = hex("SHA-1", (repoId + "#" + commitCounter.incrementAndGet()).getBytes(StandardCharsets.UTF_8));
         repo.commits.put(commit, new LinkedHashMap<>(files));
         repo.refs.put(ref, commit);
         files.values().stream().filter(FileEntry::lfs).forEach(f -> cdnBlobs.put(f.sha256(), f));
@@ -161,7 +163,8 @@ public final class FakeHub implements AutoCloseable {
     }
 
     List<Request> requests(String server, String method) {
-        return requests().stream().filter(r -> r.server().equals(server) && r.method().equals(method))
+        return requests().stream()
+                .filter(r -> r.server().equals(server) && r.method().equals(method))
                 .collect(Collectors.toList());
     }
 
@@ -208,23 +211,28 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         String siblings = repo.commits.get(commit).keySet().stream()
-                .map(f -> "{\"rfilename\":\"" + f + "\"}").collect(Collectors.joining(","));
-        byte[] body = ("{\"id\":\"" + repoId + "\",\"sha\":\"" + commit + "\",\"private\":" + (repo.token != null
-                && !repo.gated) + ",\"siblings\":[" + siblings + "]}").getBytes(StandardCharsets.UTF_8);
+                .map(f -> "{\"rfilename\":\"" + f + "\"}")
+                .collect(Collectors.joining(","));
+        byte[] body = ("{\"id\":\"" + repoId + "\",\"sha\":\"" + commit + "\",\"private\":"
+                        + (repo.token != null && !repo.gated) + ",\"siblings\":[" + siblings + "]}")
+                .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, body.length);
         exchange.getResponseBody().write(body);
     }
 
-    private void serveResolve(HttpExchange exchange, String repoId, String revision, String file)
-            throws IOException {
+    private void serveResolve(HttpExchange exchange, String repoId, String revision, String file) throws IOException {
         Repo repo = visibleRepo(exchange, repoId);
         if (repo == null) {
             return;
         }
         if (repo.gated && !authorized(exchange, repo)) {
-            error(exchange, 401, "GatedRepo", "Access to model " + repoId + " is restricted. You must have access"
-                    + " to it and be authenticated to access it. Please log in.");
+            error(
+                    exchange,
+                    401,
+                    "GatedRepo",
+                    "Access to model " + repoId + " is restricted. You must have access"
+                            + " to it and be authenticated to access it. Please log in.");
             return;
         }
         String commit = commitOf(repo, revision);
@@ -241,8 +249,11 @@ public final class FakeHub implements AutoCloseable {
         headers.set("X-Repo-Commit", commit);
         boolean head = exchange.getRequestMethod().equals("HEAD");
         if (entry.lfs()) {
-            headers.set("ETag", "\"" + FakeHub.regular(("pointer " + entry.sha256()).getBytes(StandardCharsets.UTF_8))
-                    .gitSha1() + "\"");
+            headers.set(
+                    "ETag",
+                    "\""
+                            + FakeHub.regular(("pointer " + entry.sha256()).getBytes(StandardCharsets.UTF_8))
+                                    .gitSha1() + "\"");
             headers.set("X-Linked-Etag", "\"" + entry.sha256() + "\"");
             headers.set("X-Linked-Size", Long.toString(entry.bytes().length));
             int cut = interruptNextAfter;
@@ -287,8 +298,8 @@ public final class FakeHub implements AutoCloseable {
                     exchange.sendResponseHeaders(416, -1);
                     return;
                 }
-                exchange.getResponseHeaders().set("Content-Range",
-                        "bytes " + start + "-" + (bytes.length - 1) + "/" + bytes.length);
+                exchange.getResponseHeaders()
+                        .set("Content-Range", "bytes " + start + "-" + (bytes.length - 1) + "/" + bytes.length);
             }
             exchange.sendResponseHeaders(start > 0 ? 206 : 200, bytes.length - start);
             OutputStream body = exchange.getResponseBody();
@@ -299,21 +310,24 @@ public final class FakeHub implements AutoCloseable {
     private void acceptFlaky() {
         while (!flaky.isClosed()) {
             try (Socket socket = flaky.accept()) {
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                        StandardCharsets.ISO_8859_1));
+                BufferedReader in =
+                        new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
                 String path = in.readLine().split(" ")[1].replaceFirst("\\?.*", "");
                 String auth = null;
                 String range = null;
                 for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
                     String lower = line.toLowerCase(Locale.ROOT);
-                    auth = lower.startsWith("authorization:") ? line.substring(14).trim() : auth;
+                    auth = lower.startsWith("authorization:")
+                            ? line.substring(14).trim()
+                            : auth;
                     range = lower.startsWith("range:") ? line.substring(6).trim() : range;
                 }
                 log.add(new Request("cdn", "GET", path, auth, range));
                 byte[] bytes = cdnBlobs.get(path.substring("/blobs/".length())).bytes();
                 OutputStream out = socket.getOutputStream();
                 out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + bytes.length
-                        + "\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                                + "\r\nContent-Type: application/octet-stream\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
                 out.write(bytes, 0, flakyCut);
                 out.flush();
                 socket.shutdownOutput(); // FIN after the partial body: the client sees the stream end early
@@ -345,7 +359,10 @@ public final class FakeHub implements AutoCloseable {
     }
 
     private void record(HttpExchange exchange, String server) {
-        log.add(new Request(server, exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+        log.add(new Request(
+                server,
+                exchange.getRequestMethod(),
+                exchange.getRequestURI().getRawPath(),
                 exchange.getRequestHeaders().getFirst("Authorization"),
                 exchange.getRequestHeaders().getFirst("Range")));
     }

@@ -27,8 +27,14 @@ class HubClientTest {
     private static final String REPO = "almanach/camemberta-base";
     private static final Path FIXTURE =
             Path.of(System.getProperty("nli.fixtures.dir", "../fixtures")).resolve("camemberta-vocab-tiny");
-    private static final List<String> MODEL_FILES = List.of("config.json", "model.safetensors", "tokenizer.json",
-            "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "spm.model");
+    private static final List<String> MODEL_FILES = List.of(
+            "config.json",
+            "model.safetensors",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "added_tokens.json",
+            "spm.model");
 
     @TempDir
     Path home;
@@ -65,8 +71,7 @@ class HubClientTest {
 
         assertThat(snapshot).isEqualTo(repoDir().resolve("snapshots").resolve(commit));
         try (Stream<Path> listed = Files.list(snapshot)) {
-            assertThat(listed.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrderElementsOf(MODEL_FILES);
+            assertThat(listed.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(MODEL_FILES);
         }
         for (String name : MODEL_FILES) {
             Path pointer = snapshot.resolve(name);
@@ -78,12 +83,17 @@ class HubClientTest {
         }
         assertThat(Files.readString(repoDir().resolve("refs/main"))).isEqualTo(commit);
         try (Stream<Path> blobs = Files.list(repoDir().resolve("blobs"))) {
-            assertThat(blobs.map(Path::toString)).noneMatch(p -> p.endsWith(".incomplete")).hasSize(7);
+            assertThat(blobs.map(Path::toString))
+                    .noneMatch(p -> p.endsWith(".incomplete"))
+                    .hasSize(7);
         }
         // LFS files came from the CDN after a 302, the others straight from the Hub
-        assertThat(hub.requests("cdn", "GET")).extracting(Request::path).containsExactlyInAnyOrder(
-                "/blobs/" + files.get("model.safetensors").sha256(), "/blobs/" + files.get("spm.model").sha256(),
-                "/blobs/" + files.get("tokenizer.json").sha256());
+        assertThat(hub.requests("cdn", "GET"))
+                .extracting(Request::path)
+                .containsExactlyInAnyOrder(
+                        "/blobs/" + files.get("model.safetensors").sha256(),
+                        "/blobs/" + files.get("spm.model").sha256(),
+                        "/blobs/" + files.get("tokenizer.json").sha256());
     }
 
     @Test
@@ -94,8 +104,7 @@ class HubClientTest {
         Path second = HubClient.resolve(REPO, options());
 
         assertThat(second).isEqualTo(first);
-        assertThat(hub.requests()).extracting(Request::path)
-                .containsExactly("/api/models/" + REPO + "/revision/main");
+        assertThat(hub.requests()).extracting(Request::path).containsExactly("/api/models/" + REPO + "/revision/main");
     }
 
     @Test
@@ -113,8 +122,10 @@ class HubClientTest {
     void aNewCommitDownloadsOnlyFilesWhoseEtagChanged() throws IOException {
         HubClient.resolve(REPO, options());
         Map<String, FileEntry> changed = new LinkedHashMap<>(files);
-        changed.put("config.json", FakeHub.regular("{\"model_type\": \"deberta-v2\", \"changed\": true}"
-                .getBytes(StandardCharsets.UTF_8)));
+        changed.put(
+                "config.json",
+                FakeHub.regular(
+                        "{\"model_type\": \"deberta-v2\", \"changed\": true}".getBytes(StandardCharsets.UTF_8)));
         String newCommit = hub.commit(REPO, "main", changed);
         hub.clearLog();
 
@@ -122,13 +133,20 @@ class HubClientTest {
 
         assertThat(snapshot).isEqualTo(repoDir().resolve("snapshots").resolve(newCommit));
         assertThat(Files.readString(snapshot.resolve("config.json"))).contains("\"changed\": true");
-        assertThat(hub.requests("hub", "GET")).extracting(Request::path).containsExactly(
-                "/api/models/" + REPO + "/revision/main", "/" + REPO + "/resolve/" + newCommit + "/config.json");
-        assertThat(hub.requests("cdn", "GET")).as("unchanged LFS blobs are reused by ETag").isEmpty();
+        assertThat(hub.requests("hub", "GET"))
+                .extracting(Request::path)
+                .containsExactly(
+                        "/api/models/" + REPO + "/revision/main",
+                        "/" + REPO + "/resolve/" + newCommit + "/config.json");
+        assertThat(hub.requests("cdn", "GET"))
+                .as("unchanged LFS blobs are reused by ETag")
+                .isEmpty();
         assertThat(Files.readSymbolicLink(snapshot.resolve("model.safetensors")))
-                .isEqualTo(Path.of("..", "..", "blobs", files.get("model.safetensors").sha256()));
+                .isEqualTo(Path.of(
+                        "..", "..", "blobs", files.get("model.safetensors").sha256()));
         assertThat(Files.readString(repoDir().resolve("refs/main"))).isEqualTo(newCommit);
-        assertThat(repoDir().resolve("snapshots").resolve(commit).resolve("config.json")).exists();
+        assertThat(repoDir().resolve("snapshots").resolve(commit).resolve("config.json"))
+                .exists();
     }
 
     @Test
@@ -137,9 +155,13 @@ class HubClientTest {
 
         HubClient.resolve(REPO, withToken);
 
-        assertThat(hub.requests()).filteredOn(r -> r.server().equals("hub")).isNotEmpty()
+        assertThat(hub.requests())
+                .filteredOn(r -> r.server().equals("hub"))
+                .isNotEmpty()
                 .allSatisfy(r -> assertThat(r.authorization()).isEqualTo("Bearer hf_test"));
-        assertThat(hub.requests()).filteredOn(r -> r.server().equals("cdn")).isNotEmpty()
+        assertThat(hub.requests())
+                .filteredOn(r -> r.server().equals("cdn"))
+                .isNotEmpty()
                 .allSatisfy(r -> assertThat(r.authorization()).isNull());
     }
 
@@ -153,9 +175,9 @@ class HubClientTest {
                 .hasMessageContaining(hub.endpoint() + "/" + REPO)
                 .hasMessageContaining("set HF_TOKEN");
 
-        HubOptions withToken = new HubOptions(hub.endpoint(), home.resolve("hub"), "hf_granted", "main", false,
-                false);
-        assertThat(HubClient.resolve(REPO, withToken).resolve("model.safetensors")).exists();
+        HubOptions withToken = new HubOptions(hub.endpoint(), home.resolve("hub"), "hf_granted", "main", false, false);
+        assertThat(HubClient.resolve(REPO, withToken).resolve("model.safetensors"))
+                .exists();
     }
 
     @Test
@@ -185,10 +207,13 @@ class HubClientTest {
         Path tagged = HubClient.resolve(REPO + "@v1.0", options());
         Path pr = HubClient.resolve(REPO, options().withRevision("refs/pr/1"));
 
-        assertThat(tagged).isEqualTo(pr).isEqualTo(repoDir().resolve("snapshots").resolve(commit));
+        assertThat(tagged)
+                .isEqualTo(pr)
+                .isEqualTo(repoDir().resolve("snapshots").resolve(commit));
         assertThat(Files.readString(repoDir().resolve("refs/v1.0"))).isEqualTo(commit);
         assertThat(Files.readString(repoDir().resolve("refs/refs/pr/1"))).isEqualTo(commit);
-        assertThat(hub.requests("hub", "GET")).extracting(Request::path)
+        assertThat(hub.requests("hub", "GET"))
+                .extracting(Request::path)
                 .contains("/api/models/" + REPO + "/revision/refs%2Fpr%2F1");
     }
 
@@ -234,8 +259,10 @@ class HubClientTest {
         Path snapshot = HubClient.resolve(REPO, options());
 
         assertThat(Files.readAllBytes(snapshot.resolve("model.safetensors"))).isEqualTo(weights.bytes());
-        assertThat(hub.requests("cdn", "GET")).filteredOn(r -> r.path().endsWith(weights.sha256()))
-                .extracting(Request::range).containsExactly("bytes=" + partial + "-");
+        assertThat(hub.requests("cdn", "GET"))
+                .filteredOn(r -> r.path().endsWith(weights.sha256()))
+                .extracting(Request::range)
+                .containsExactly("bytes=" + partial + "-");
     }
 
     @Test
@@ -249,14 +276,18 @@ class HubClientTest {
         try (Stream<Path> blobs = Files.list(repoDir().resolve("blobs"))) {
             assertThat(blobs.map(p -> p.getFileName().toString())).allSatisfy(name -> {
                 FileEntry entry = files.values().stream()
-                        .filter(f -> name.equals(f.lfs() ? f.sha256() : f.gitSha1())).findFirst().orElseThrow();
-                assertThat(Files.readAllBytes(repoDir().resolve("blobs").resolve(name))).isEqualTo(entry.bytes());
+                        .filter(f -> name.equals(f.lfs() ? f.sha256() : f.gitSha1()))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(Files.readAllBytes(repoDir().resolve("blobs").resolve(name)))
+                        .isEqualTo(entry.bytes());
             });
         }
 
         Path snapshot = HubClient.resolve(REPO, options());
         for (String name : MODEL_FILES) {
-            assertThat(Files.readAllBytes(snapshot.resolve(name))).isEqualTo(files.get(name).bytes());
+            assertThat(Files.readAllBytes(snapshot.resolve(name)))
+                    .isEqualTo(files.get(name).bytes());
         }
     }
 
@@ -266,8 +297,8 @@ class HubClientTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        HubOptions unreachable = new HubOptions(URI.create("http://127.0.0.1:" + closedPort), home.resolve("hub"),
-                null, "main", false, false);
+        HubOptions unreachable = new HubOptions(
+                URI.create("http://127.0.0.1:" + closedPort), home.resolve("hub"), null, "main", false, false);
 
         assertThatThrownBy(() -> HubClient.resolve(REPO, unreachable))
                 .isInstanceOf(HubException.class)
@@ -291,19 +322,25 @@ class HubClientTest {
                 + "\"a.weight\":\"model-00001-of-00002.safetensors\",\"b.weight\":\"model-00002-of-00002.safetensors\","
                 + "\"c.weight\":\"model-00001-of-00002.safetensors\"}}";
         String sharded = "org/sharded";
-        hub.commit(sharded, "main", Map.of(
-                "config.json", FakeHub.regular("{}".getBytes(StandardCharsets.UTF_8)),
-                "model.safetensors.index.json", FakeHub.regular(index.getBytes(StandardCharsets.UTF_8)),
-                "model-00001-of-00002.safetensors", FakeHub.lfs(new byte[] {1, 2, 3}),
-                "model-00002-of-00002.safetensors", FakeHub.lfs(new byte[] {4, 5, 6}),
-                "pytorch_model.bin", FakeHub.lfs(new byte[] {9})));
+        hub.commit(
+                sharded,
+                "main",
+                Map.of(
+                        "config.json", FakeHub.regular("{}".getBytes(StandardCharsets.UTF_8)),
+                        "model.safetensors.index.json", FakeHub.regular(index.getBytes(StandardCharsets.UTF_8)),
+                        "model-00001-of-00002.safetensors", FakeHub.lfs(new byte[] {1, 2, 3}),
+                        "model-00002-of-00002.safetensors", FakeHub.lfs(new byte[] {4, 5, 6}),
+                        "pytorch_model.bin", FakeHub.lfs(new byte[] {9})));
 
         Path snapshot = HubClient.resolve(sharded, options());
 
         try (Stream<Path> listed = Files.list(snapshot)) {
-            assertThat(listed.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("config.json",
-                    "model.safetensors.index.json", "model-00001-of-00002.safetensors",
-                    "model-00002-of-00002.safetensors");
+            assertThat(listed.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder(
+                            "config.json",
+                            "model.safetensors.index.json",
+                            "model-00001-of-00002.safetensors",
+                            "model-00002-of-00002.safetensors");
         }
         assertThat(Files.readAllBytes(snapshot.resolve("model-00002-of-00002.safetensors")))
                 .containsExactly(4, 5, 6);
@@ -311,13 +348,19 @@ class HubClientTest {
 
     @Test
     void fallsBackToPytorchModelBinAndRefusesARepoWithoutWeights() throws IOException {
-        hub.commit("org/old-camembert", "main", Map.of(
-                "config.json", FakeHub.regular("{}".getBytes(StandardCharsets.UTF_8)),
-                "pytorch_model.bin", FakeHub.lfs(new byte[] {7, 7}),
-                "sentencepiece.bpe.model", FakeHub.lfs(new byte[] {8})));
-        hub.commit("org/no-weights", "main", Map.of(
-                "config.json", FakeHub.regular("{}".getBytes(StandardCharsets.UTF_8)),
-                "model.onnx", FakeHub.lfs(new byte[] {1})));
+        hub.commit(
+                "org/old-camembert",
+                "main",
+                Map.of(
+                        "config.json", FakeHub.regular("{}".getBytes(StandardCharsets.UTF_8)),
+                        "pytorch_model.bin", FakeHub.lfs(new byte[] {7, 7}),
+                        "sentencepiece.bpe.model", FakeHub.lfs(new byte[] {8})));
+        hub.commit(
+                "org/no-weights",
+                "main",
+                Map.of(
+                        "config.json", FakeHub.regular("{}".getBytes(StandardCharsets.UTF_8)),
+                        "model.onnx", FakeHub.lfs(new byte[] {1})));
 
         Path old = HubClient.resolve("org/old-camembert", options());
 
@@ -342,14 +385,16 @@ class HubClientTest {
 
     @Test
     void aLocalDirectoryIsUsedAsItIsAndABadValueIsExplained() throws IOException {
-        assertThat(HubClient.resolve(FIXTURE.toString(), options())).isEqualTo(FIXTURE.toAbsolutePath().normalize());
+        assertThat(HubClient.resolve(FIXTURE.toString(), options()))
+                .isEqualTo(FIXTURE.toAbsolutePath().normalize());
         assertThat(hub.requests()).isEmpty();
 
         assertThatThrownBy(() -> HubClient.resolve("./no/such/model", options()))
                 .hasMessageContaining("--model ./no/such/model: no such directory");
         assertThatThrownBy(() -> HubClient.resolve("not a repo!", options()))
                 .hasMessageContaining("is neither an existing directory nor a Hugging Face repo id");
-        assertThatThrownBy(() -> HubClient.resolve(FIXTURE.resolve("config.json").toString(), options()))
+        assertThatThrownBy(
+                        () -> HubClient.resolve(FIXTURE.resolve("config.json").toString(), options()))
                 .hasMessageContaining("is a file");
     }
 
@@ -365,15 +410,23 @@ class HubClientTest {
 
         Files.createDirectories(home.resolve("hf"));
         Files.writeString(home.resolve("hf/token"), "hf_from_login\n");
-        HubOptions hfHome = HubOptions.fromEnvironment(Map.of("HF_HOME", home.resolve("hf").toString(),
-                "HF_HUB_OFFLINE", "1", "HF_ENDPOINT", "https://hf-mirror.example/"), userHome);
+        HubOptions hfHome = HubOptions.fromEnvironment(
+                Map.of(
+                        "HF_HOME",
+                        home.resolve("hf").toString(),
+                        "HF_HUB_OFFLINE",
+                        "1",
+                        "HF_ENDPOINT",
+                        "https://hf-mirror.example/"),
+                userHome);
         assertThat(hfHome.cacheDir()).isEqualTo(home.resolve("hf/hub"));
         assertThat(hfHome.token()).isEqualTo("hf_from_login");
         assertThat(hfHome.offline()).isTrue();
         assertThat(hfHome.endpoint()).isEqualTo(URI.create("https://hf-mirror.example"));
 
-        HubOptions explicit = HubOptions.fromEnvironment(Map.of("HF_HOME", home.resolve("hf").toString(),
-                "HF_HUB_CACHE", "/data/hub", "HF_TOKEN", "hf_env"), userHome);
+        HubOptions explicit = HubOptions.fromEnvironment(
+                Map.of("HF_HOME", home.resolve("hf").toString(), "HF_HUB_CACHE", "/data/hub", "HF_TOKEN", "hf_env"),
+                userHome);
         assertThat(explicit.cacheDir()).isEqualTo(Path.of("/data/hub"));
         assertThat(explicit.token()).isEqualTo("hf_env");
         assertThat(explicit.toString()).doesNotContain("hf_env");

@@ -33,12 +33,14 @@ class TrainingModeTest {
     @Test
     void dropoutActsOnlyInTraining() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode config = (ObjectNode) json.readTree(fixture("deberta-tiny-a").resolve("config.json").toFile());
+        ObjectNode config = (ObjectNode)
+                json.readTree(fixture("deberta-tiny-a").resolve("config.json").toFile());
         config.put("hidden_dropout_prob", 0.1).put("attention_probs_dropout_prob", 0.1);
         Files.writeString(tmp.resolve("config.json"), config.toString());
         Files.copy(fixture("deberta-tiny-a").resolve("model.safetensors"), tmp.resolve("model.safetensors"));
         try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> expected = Safetensors.read(fixture("deberta-tiny-a").resolve("expected.safetensors"), m);
+            Map<String, NDArray> expected =
+                    Safetensors.read(fixture("deberta-tiny-a").resolve("expected.safetensors"), m);
             LoadedModel loaded = PretrainedModels.load(tmp, m);
             ParameterStore ps = new ParameterStore(m, false);
             NDArray ids = expected.get("input_ids");
@@ -58,10 +60,17 @@ class TrainingModeTest {
             LoadedModel loaded = PretrainedModels.load(fixture("camembert-tiny"), m);
             Map<String, Parameter> params = loaded.model().namedParameters();
             params.get("classifier.out_proj.weight").freeze(false);
-            Map<String, NDArray> expected = Safetensors.read(fixture("camembert-tiny").resolve("expected.safetensors"), m);
+            Map<String, NDArray> expected =
+                    Safetensors.read(fixture("camembert-tiny").resolve("expected.safetensors"), m);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray logits = loaded.model().classify(new ParameterStore(m, false), expected.get("input_ids"),
-                        expected.get("attention_mask"), true, false).logits();
+                NDArray logits = loaded.model()
+                        .classify(
+                                new ParameterStore(m, false),
+                                expected.get("input_ids"),
+                                expected.get("attention_mask"),
+                                true,
+                                false)
+                        .logits();
                 gc.backward(logits.get(":, 0").sum()); // d/dW of the label-0 logit only: rows 1 and 2 get nothing
             }
             NDArray grad = params.get("classifier.out_proj.weight").getArray().getGradient();
@@ -69,7 +78,8 @@ class TrainingModeTest {
             assertThat(grad.get("0").abs().sum().getFloat()).isGreaterThan(0f);
             assertThat(grad.get("1:").abs().sum().getFloat()).isEqualTo(0f);
             assertThat(params.get("classifier.dense.weight").requiresGradient()).isFalse();
-            assertThat(params.get("classifier.dense.weight").getArray().hasGradient()).isFalse();
+            assertThat(params.get("classifier.dense.weight").getArray().hasGradient())
+                    .isFalse();
         }
     }
 
@@ -81,7 +91,8 @@ class TrainingModeTest {
 
         @Override
         protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> p) {
-            return new NDList(call("base_layer", ps, in.singletonOrThrow(), training).mul(2));
+            return new NDList(
+                    call("base_layer", ps, in.singletonOrThrow(), training).mul(2));
         }
 
         @Override
@@ -95,21 +106,25 @@ class TrainingModeTest {
         try (NDManager m = NDManager.newBaseManager()) {
             LoadedModel loaded = PretrainedModels.load(fixture("deberta-tiny-a"), m);
             SequenceClassifier model = loaded.model();
-            Map<String, NDArray> expected = Safetensors.read(fixture("deberta-tiny-a").resolve("expected.safetensors"), m);
+            Map<String, NDArray> expected =
+                    Safetensors.read(fixture("deberta-tiny-a").resolve("expected.safetensors"), m);
             ParameterStore ps = new ParameterStore(m, false);
             NDArray before = model.classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
                     .logits();
             String target = "deberta.encoder.layer.1.attention.self.value_proj";
             assertThat(model.namedModules()).containsKey(target);
             Block original = model.replaceModule(target, new Doubled(model.module(target)));
-            assertThat(model.namedParameters()).containsKey(target + ".base_layer.weight").doesNotContainKey(
-                    target + ".weight");
-            NDArray wrapped = model.classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false,
-                    false).logits();
+            assertThat(model.namedParameters())
+                    .containsKey(target + ".base_layer.weight")
+                    .doesNotContainKey(target + ".weight");
+            NDArray wrapped = model.classify(
+                            ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
+                    .logits();
             assertThat(wrapped.sub(before).abs().max().getFloat()).isGreaterThan(1e-3f);
             model.replaceModule(target, original);
-            NDArray restored = model.classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false,
-                    false).logits();
+            NDArray restored = model.classify(
+                            ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
+                    .logits();
             assertThat(restored.contentEquals(before)).isTrue();
         }
     }

@@ -38,8 +38,12 @@ class LoraMergeTest {
     @ValueSource(strings = {"lora-deberta-tiny", "lora-camembert-tiny"})
     void exportOfBasePlusAdapterMatchesMergedLogits(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
-        OnnxParity.Result r = OnnxParity.check(dir.resolve("base"), dir.resolve("adapter"), dir.resolve("expected.safetensors"),
-                "logits_merged_eval", null);
+        OnnxParity.Result r = OnnxParity.check(
+                dir.resolve("base"),
+                dir.resolve("adapter"),
+                dir.resolve("expected.safetensors"),
+                "logits_merged_eval",
+                null);
         assertThat(r.logitsMaxAbsDiff()).isLessThanOrEqualTo(1e-4);
     }
 
@@ -48,19 +52,22 @@ class LoraMergeTest {
         Path dir = FIXTURES.resolve("lora-deberta-tiny");
         try (OnnxExporter e = OnnxExporter.load(dir.resolve("base"), dir.resolve("adapter"))) {
             assertThat(e.merge().mergedModules()).isEqualTo(4); // query + value in each of 2 layers
-            assertThat(e.merge().changed()).contains("deberta.encoder.layer.1.attention.self.value_proj.weight", "classifier.weight");
+            assertThat(e.merge().changed())
+                    .contains("deberta.encoder.layer.1.attention.self.value_proj.weight", "classifier.weight");
         }
     }
 
     @Test
     void refusesADirectoryThatIsNotAnAdapter(@TempDir Path empty) {
         assertThatThrownBy(() -> OnnxExporter.load(FIXTURES.resolve("lora-deberta-tiny/base"), empty))
-                .hasMessageContaining("adapter_config.json").hasMessageContaining("is not a PEFT adapter");
+                .hasMessageContaining("adapter_config.json")
+                .hasMessageContaining("is not a PEFT adapter");
     }
 
     @Test
     void refusesAnAdapterForAnotherModel() {
-        assertThatThrownBy(() -> OnnxExporter.load(FIXTURES.resolve("lora-camembert-tiny/base"), FIXTURES.resolve("lora-deberta-tiny/adapter")))
+        assertThatThrownBy(() -> OnnxExporter.load(
+                        FIXTURES.resolve("lora-camembert-tiny/base"), FIXTURES.resolve("lora-deberta-tiny/adapter")))
                 .hasMessageContaining("has no weight");
     }
 

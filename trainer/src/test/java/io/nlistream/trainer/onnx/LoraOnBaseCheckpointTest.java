@@ -33,14 +33,18 @@ class LoraOnBaseCheckpointTest {
         config0.remove(List.of("id2label", "label2id"));
         Files.writeString(base.resolve("config.json"), config0.toString());
         try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> weights = new LinkedHashMap<>(
-                    Safetensors.read(fixture.resolve("base").resolve("model.safetensors"), m));
+            Map<String, NDArray> weights =
+                    new LinkedHashMap<>(Safetensors.read(fixture.resolve("base").resolve("model.safetensors"), m));
             weights.keySet().removeIf(k -> k.startsWith("pooler.") || k.startsWith("classifier."));
             Safetensors.write(base.resolve("model.safetensors"), weights, Map.of(), Safetensors.FloatFormat.F32);
             LoadedModel trained = PretrainedModels.load(base, m, io.nlistream.schemas.Labels.CONTRACT); // as train
             LoraConfig config = new LoraConfig(8, 32, 0.1, List.of("query_proj", "value_proj"), false);
             Lora.apply(trained.model(), config, m);
-            PeftAdapter.save(trained.model(), config, base.toString(), tmp.resolve("run-adapter"),
+            PeftAdapter.save(
+                    trained.model(),
+                    config,
+                    base.toString(),
+                    tmp.resolve("run-adapter"),
                     trained.report().newlyInitialized());
         }
         try (OnnxExporter exporter = OnnxExporter.load(base, tmp.resolve("run-adapter"))) {
@@ -48,10 +52,13 @@ class LoraOnBaseCheckpointTest {
             org.assertj.core.api.Assertions.assertThat(exporter.config().labels())
                     .isEqualTo(io.nlistream.schemas.Labels.CONTRACT);
         }
-        assertThatThrownBy(() -> OnnxExporter.load(base, fixture.resolve("adapter")).close())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pooler.dense.weight")
+        assertThatThrownBy(() ->
+                        OnnxExporter.load(base, fixture.resolve("adapter")).close())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pooler.dense.weight")
                 .hasMessageContaining("does not bring them");
         assertThatThrownBy(() -> OnnxExporter.load(base, null).close())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("classifier.weight");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("classifier.weight");
     }
 }

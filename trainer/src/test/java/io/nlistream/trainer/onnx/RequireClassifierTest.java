@@ -31,8 +31,8 @@ class RequireClassifierTest {
     void aHeadThatDoesNotFitTheLabelsIsRefused(String fixture, String head) throws Exception {
         try (OnnxExporter e = OnnxExporter.load(FIXTURES.resolve(fixture), null)) {
             List<String> labels = List.of("a", "b", "c", "d", "e");
-            assertThatThrownBy(() -> e.architecture()
-                            .export(e.config().withLabels(labels), e.weights(), Precision.FP32))
+            assertThatThrownBy(
+                            () -> e.architecture().export(e.config().withLabels(labels), e.weights(), Precision.FP32))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("the classification head '" + head + "' has")
                     .hasMessageContaining("config.json names 5 labels");

@@ -38,31 +38,41 @@ class VariantsTest {
 
     @Test
     void fp16KeepsNormsAndSoftmaxInFloat32AndStoresMatMulWeightsInHalf() throws Exception {
-        GraphProto g = OnnxExporter.export(LoraMergeTest.FIXTURES.resolve("deberta-tiny-a"), Precision.FP16).getGraph();
-        Map<String, TensorProto> init = g.getInitializerList().stream().collect(Collectors.toMap(TensorProto::getName, Function.identity()));
+        GraphProto g = OnnxExporter.export(LoraMergeTest.FIXTURES.resolve("deberta-tiny-a"), Precision.FP16)
+                .getGraph();
+        Map<String, TensorProto> init =
+                g.getInitializerList().stream().collect(Collectors.toMap(TensorProto::getName, Function.identity()));
         long halfMatMuls = 0;
         for (NodeProto n : g.getNodeList()) {
             if (n.getOpType().equals("MatMul") && init.containsKey(n.getInput(1))) {
-                assertThat(init.get(n.getInput(1)).getDataType()).as(n.getName()).isEqualTo(DataType.FLOAT16_VALUE);
+                assertThat(init.get(n.getInput(1)).getDataType())
+                        .as(n.getName())
+                        .isEqualTo(DataType.FLOAT16_VALUE);
                 halfMatMuls++;
             }
             if (n.getOpType().equals("LayerNormalization")) {
-                assertThat(init.get(n.getInput(1)).getDataType()).as(n.getName()).isEqualTo(DataType.FLOAT_VALUE);
+                assertThat(init.get(n.getInput(1)).getDataType())
+                        .as(n.getName())
+                        .isEqualTo(DataType.FLOAT_VALUE);
             }
         }
-        // q, k, v, attention output, intermediate, output in each of 2 layers, the 2 relative projections per layer, pooler, classifier.
+        // q, k, v, attention output, intermediate, output in each of 2 layers, the 2 relative projections per layer,
+        // pooler, classifier.
         assertThat(halfMatMuls).isEqualTo(2 * 6 + 2 * 2 + 2);
-        assertThat(init.get("deberta.embeddings.word_embeddings.weight").getDataType()).isEqualTo(DataType.FLOAT16_VALUE);
+        assertThat(init.get("deberta.embeddings.word_embeddings.weight").getDataType())
+                .isEqualTo(DataType.FLOAT16_VALUE);
     }
 
     @Test
     void int8QuantisesEveryLinearLayerDynamically() throws Exception {
         ModelProto m = OnnxExporter.export(LoraMergeTest.FIXTURES.resolve("camembert-tiny"), Precision.INT8);
-        Map<String, Long> ops = m.getGraph().getNodeList().stream().collect(Collectors.groupingBy(NodeProto::getOpType, Collectors.counting()));
+        Map<String, Long> ops = m.getGraph().getNodeList().stream()
+                .collect(Collectors.groupingBy(NodeProto::getOpType, Collectors.counting()));
         // q, k, v, attention output, intermediate, output in each of 2 layers, classifier dense and out_proj.
         assertThat(ops.get("MatMulInteger")).isEqualTo(2 * 6 + 2);
         assertThat(ops.get("DynamicQuantizeLinear")).isEqualTo(ops.get("MatMulInteger"));
-        assertThat(m.getGraph().getInitializerList().stream().filter(t -> t.getDataType() == DataType.INT8_VALUE && t.getDimsCount() == 2))
+        assertThat(m.getGraph().getInitializerList().stream()
+                        .filter(t -> t.getDataType() == DataType.INT8_VALUE && t.getDimsCount() == 2))
                 .hasSize(14)
                 .allSatisfy(t -> {
                     for (byte b : t.getRawData().toByteArray()) {

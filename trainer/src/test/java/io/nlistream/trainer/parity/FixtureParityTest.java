@@ -10,7 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FixtureParityTest {
     static Path fixture(String name) {
         String dir = System.getProperty("nli.fixtures.dir");
-        assertThat(dir).as("system property nli.fixtures.dir (set by the parent pom)").isNotNull();
+        assertThat(dir)
+                .as("system property nli.fixtures.dir (set by the parent pom)")
+                .isNotNull();
         return Path.of(dir, name);
     }
 
@@ -21,8 +23,8 @@ class FixtureParityTest {
         System.out.println(name + " " + r.maxAbsDiff());
         assertThat(r.maxAbsDiff()).containsKey("logits");
         if (!name.equals("camemberta-vocab-tiny")) { // that fixture stores logits and probabilities only
-            assertThat(r.maxAbsDiff()).containsKeys("hidden_states.0", "hidden_states.1", "hidden_states.2",
-                    "last_hidden_state");
+            assertThat(r.maxAbsDiff())
+                    .containsKeys("hidden_states.0", "hidden_states.1", "hidden_states.2", "last_hidden_state");
         }
         r.maxAbsDiff().forEach((k, d) -> assertThat(d).as(name + " " + k).isLessThanOrEqualTo(FixtureParity.TOLERANCE));
     }

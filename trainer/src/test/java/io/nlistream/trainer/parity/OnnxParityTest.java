@@ -22,7 +22,8 @@ class OnnxParityTest {
     @ValueSource(strings = {"lora-deberta-tiny", "lora-camembert-tiny"})
     void mergedLoraExportMatchesPeftMergeAndUnload(String fixture) throws Exception {
         Path dir = FIXTURES.resolve(fixture);
-        OnnxParity.Result r = OnnxParity.check(dir.resolve("merged"), null, dir.resolve("expected.safetensors"), "logits_merged_eval", null);
+        OnnxParity.Result r = OnnxParity.check(
+                dir.resolve("merged"), null, dir.resolve("expected.safetensors"), "logits_merged_eval", null);
         assertThat(r.logitsMaxAbsDiff()).as("%s merged logits", fixture).isLessThanOrEqualTo(1e-4);
     }
 }

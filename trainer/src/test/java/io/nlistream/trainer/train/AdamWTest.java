@@ -12,9 +12,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * One AdamW step against the PEFT fixtures (torch.optim.AdamW lr 2e-4, betas 0.9/0.999, eps 1e-8, weight decay 0.01
@@ -70,13 +70,19 @@ class AdamWTest {
 
     @Test
     void decaysWeightsButNotBiasesOrNormalisation() {
-        assertThat(List.of("base_model.model.classifier.modules_to_save.default.bias",
-                "deberta.encoder.LayerNorm.weight", "roberta.encoder.layer.0.output.LayerNorm.weight",
-                "model.norm.weight", "layer.0.post_attention_layernorm.weight", "encoder.rel_embeddings_norm.weight"))
+        assertThat(List.of(
+                        "base_model.model.classifier.modules_to_save.default.bias",
+                        "deberta.encoder.LayerNorm.weight",
+                        "roberta.encoder.layer.0.output.LayerNorm.weight",
+                        "model.norm.weight",
+                        "layer.0.post_attention_layernorm.weight",
+                        "encoder.rel_embeddings_norm.weight"))
                 .allMatch(AdamW.NO_DECAY);
-        assertThat(List.of("base_model.model.deberta.encoder.layer.0.attention.self.query_proj.lora_A.default.weight",
-                "base_model.model.classifier.modules_to_save.default.weight", "deberta.encoder.rel_embeddings.weight",
-                "normalizer.weight"))
+        assertThat(List.of(
+                        "base_model.model.deberta.encoder.layer.0.attention.self.query_proj.lora_A.default.weight",
+                        "base_model.model.classifier.modules_to_save.default.weight",
+                        "deberta.encoder.rel_embeddings.weight",
+                        "normalizer.weight"))
                 .noneMatch(AdamW.NO_DECAY);
     }
 

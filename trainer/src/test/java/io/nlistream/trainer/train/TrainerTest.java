@@ -10,8 +10,8 @@ import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.eval.EpochMetrics;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,12 +66,21 @@ class TrainerTest {
         return new TrainConfig(epochs, 16, 32, lr, 0.01, 0.9, 0.999, 1e-8, 2, 1.0, patience, 42, 4);
     }
 
-    private Trainer.Outcome run(TrainConfig config, Path runDir, boolean resume, Trainer.Listener listener,
+    private Trainer.Outcome run(
+            TrainConfig config,
+            Path runDir,
+            boolean resume,
+            Trainer.Listener listener,
             Map<String, float[]> weightsOut) {
         try (NDManager manager = NDManager.newBaseManager()) {
             BagOfTokensClassifier model = new BagOfTokensClassifier(manager, VOCAB, 16, 3, 7);
-            Trainer trainer = new Trainer(config, Labels.CONTRACT, tokenizer::pad,
-                    new PrintStream(OutputStream.nullOutputStream()), false, listener);
+            Trainer trainer = new Trainer(
+                    config,
+                    Labels.CONTRACT,
+                    tokenizer::pad,
+                    new PrintStream(OutputStream.nullOutputStream()),
+                    false,
+                    listener);
             Trainer.Outcome out = trainer.train(model, manager, cueTask(320, 1), cueTask(90, 2), runDir, resume);
             if (weightsOut != null) {
                 model.trainableParameters().forEach((k, v) -> weightsOut.put(k, v.toFloatArray()));
@@ -85,9 +94,11 @@ class TrainerTest {
         Trainer.Outcome out = run(config(4, 3e-2, 3), dir, false, null, null);
         assertThat(out.finalEval().accuracy()).isGreaterThanOrEqualTo(0.95);
         assertThat(out.epochs()).hasSize(4);
-        assertThat(out.epochs().get(0).trainLoss()).isGreaterThan(out.epochs().get(3).trainLoss());
+        assertThat(out.epochs().get(0).trainLoss())
+                .isGreaterThan(out.epochs().get(3).trainLoss());
         for (int e = 1; e <= 4; e++) {
-            assertThat(Checkpoints.epochDir(dir, e).resolve(Checkpoints.WEIGHTS)).isRegularFile();
+            assertThat(Checkpoints.epochDir(dir, e).resolve(Checkpoints.WEIGHTS))
+                    .isRegularFile();
         }
         assertThat(Checkpoints.latest(dir)).contains(Checkpoints.epochDir(dir, 4));
     }
@@ -117,7 +128,8 @@ class TrainerTest {
                 }
             }
         };
-        assertThatThrownBy(() -> run(config(4, 1e-2, 3), killed, false, killInEpoch3, null)).isSameAs(kill);
+        assertThatThrownBy(() -> run(config(4, 1e-2, 3), killed, false, killInEpoch3, null))
+                .isSameAs(kill);
         assertThat(Checkpoints.latest(killed)).contains(Checkpoints.epochDir(killed, 2));
 
         Map<String, float[]> resumed = new LinkedHashMap<>();
@@ -132,7 +144,8 @@ class TrainerTest {
     void resumeRefusesOtherSettings() {
         run(config(1, 1e-2, 3), dir, false, null, null);
         assertThatThrownBy(() -> run(config(2, 1e-2, 3), dir, true, null, null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--resume needs the same settings");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--resume needs the same settings");
     }
 
     @Test
@@ -143,12 +156,14 @@ class TrainerTest {
         assertThat(out.epochs()).hasSize(3);
         assertThat(out.bestEpoch()).isEqualTo(1);
         assertThat(out.stopReason()).contains("Stopped early after epoch 3");
-        assertThat(out.finalEval().macroF1()).isEqualTo(out.epochs().get(0).eval().macroF1());
+        assertThat(out.finalEval().macroF1())
+                .isEqualTo(out.epochs().get(0).eval().macroF1());
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> epoch1 = new LinkedHashMap<>();
             restored.forEach((k, v) -> epoch1.put(k, m.zeros(new ai.djl.ndarray.types.Shape(v.length))));
             Checkpoints.loadWeights(Checkpoints.epochDir(dir, 1), reshape(epoch1, restored, m));
-            restored.forEach((k, v) -> assertThat(epoch1.get(k).toFloatArray()).as(k).containsExactly(v));
+            restored.forEach(
+                    (k, v) -> assertThat(epoch1.get(k).toFloatArray()).as(k).containsExactly(v));
         }
         assertThat(Files.exists(Checkpoints.epochDir(dir, 4))).isFalse();
     }

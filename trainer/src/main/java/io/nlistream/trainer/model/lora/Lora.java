@@ -21,15 +21,19 @@ import java.util.function.Predicate;
  */
 public final class Lora {
     /** PEFT's SEQ_CLS trainable set, on the model's parameter names. */
-    public static final Predicate<String> TRAINABLE = name -> name.contains(".lora_A.") || name.contains(".lora_B.")
-            || name.startsWith("classifier.");
+    public static final Predicate<String> TRAINABLE =
+            name -> name.contains(".lora_A.") || name.contains(".lora_B.") || name.startsWith("classifier.");
 
     /** Trainable and total parameter counts, PEFT's {@code print_trainable_parameters}. */
     public record Counts(long trainable, long all) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
-                    trainable, all, 100.0 * trainable / all);
+            return String.format(
+                    Locale.ROOT,
+                    "trainable params: %,d || all params: %,d || trainable%%: %.4f",
+                    trainable,
+                    all,
+                    100.0 * trainable / all);
         }
     }
 
@@ -58,8 +62,10 @@ public final class Lora {
             int rank = config.rank(path);
             LoraLinear lora = new LoraLinear(base, rank, config.scaling(path), config.dropout());
             float bound = (float) (1 / Math.sqrt(base.inFeatures()));
-            lora.loraA().weight().setArray(manager.randomUniform(-bound, bound,
-                    new Shape(rank, base.inFeatures()), DataType.FLOAT32));
+            lora.loraA()
+                    .weight()
+                    .setArray(
+                            manager.randomUniform(-bound, bound, new Shape(rank, base.inFeatures()), DataType.FLOAT32));
             lora.loraB().weight().setArray(manager.zeros(new Shape(base.outFeatures(), rank), DataType.FLOAT32));
             model.replaceModule(path, lora);
         }
@@ -78,7 +84,9 @@ public final class Lora {
     private static List<String> attentionLinears(SequenceClassifier model) {
         return model.namedModules().entrySet().stream()
                 .filter(e -> e.getValue() instanceof HfLinear && e.getKey().contains(".layer.0.attention."))
-                .map(e -> e.getKey().substring(e.getKey().lastIndexOf('.') + 1)).distinct().toList();
+                .map(e -> e.getKey().substring(e.getKey().lastIndexOf('.') + 1))
+                .distinct()
+                .toList();
     }
 
     /**
@@ -112,7 +120,10 @@ public final class Lora {
         for (Map.Entry<String, Block> e : List.copyOf(model.namedModules().entrySet())) {
             if (e.getValue() instanceof LoraLinear lora) {
                 NDArray w = lora.base().weight().getArray();
-                try (NDArray delta = lora.loraB().weight().getArray().matMul(lora.loraA().weight().getArray())) {
+                try (NDArray delta = lora.loraB()
+                        .weight()
+                        .getArray()
+                        .matMul(lora.loraA().weight().getArray())) {
                     w.addi(delta.muli((float) lora.scaling()));
                 }
                 model.replaceModule(e.getKey(), lora.base());

@@ -11,8 +11,14 @@ import java.util.regex.Pattern;
  * rslora), dropout on the adapter's input, the target linears by module-name suffix, and PEFT's per-module
  * {@code rank_pattern} / {@code alpha_pattern} overrides (empty for the adapters this trainer writes).
  */
-public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, boolean useRslora,
-        Map<String, Integer> rankPattern, Map<String, Double> alphaPattern) {
+public record LoraConfig(
+        int r,
+        double alpha,
+        double dropout,
+        List<String> targetModules,
+        boolean useRslora,
+        Map<String, Integer> rankPattern,
+        Map<String, Double> alphaPattern) {
     public LoraConfig(int r, double alpha, double dropout, List<String> targetModules, boolean useRslora) {
         this(r, alpha, dropout, targetModules, useRslora, Map.of(), Map.of());
     }

@@ -30,6 +30,7 @@ public final class PeftAdapter {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     /** PEFT's prefix of every saved key: the PeftModel wrapper ({@code base_model}), its LoraModel ({@code model}). */
     public static final String PREFIX = "base_model.model.";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private PeftAdapter() {}
@@ -58,7 +59,11 @@ public final class PeftAdapter {
      * {@code base_model.model.} names, PEFT's loader and {@link #load} put them back, so the adapter reproduces the
      * trained model on the plain base checkpoint.
      */
-    public static void save(SequenceClassifier model, LoraConfig config, String baseModel, Path dir,
+    public static void save(
+            SequenceClassifier model,
+            LoraConfig config,
+            String baseModel,
+            Path dir,
             java.util.Collection<String> alsoSaved) {
         try {
             Files.createDirectories(dir);
@@ -103,12 +108,37 @@ public final class PeftAdapter {
      * implement it (refused by name otherwise). An option not listed is accepted only at a default (null, false,
      * empty), so a newer PEFT that writes a new feature switched on is refused rather than silently mis-merged.
      */
-    private static final List<String> READ = List.of("peft_type", "r", "lora_alpha", "lora_dropout", "target_modules",
-            "use_rslora", "rank_pattern", "alpha_pattern", "modules_to_save", "bias", "use_dora", "fan_in_fan_out",
+    private static final List<String> READ = List.of(
+            "peft_type",
+            "r",
+            "lora_alpha",
+            "lora_dropout",
+            "target_modules",
+            "use_rslora",
+            "rank_pattern",
+            "alpha_pattern",
+            "modules_to_save",
+            "bias",
+            "use_dora",
+            "fan_in_fan_out",
             "lora_bias");
-    private static final List<String> NO_EFFECT = List.of("task_type", "base_model_name_or_path", "revision",
-            "inference_mode", "init_lora_weights", "auto_mapping", "peft_version", "megatron_config", "megatron_core",
-            "loftq_config", "eva_config", "corda_config", "runtime_config", "ensure_weight_tying", "qalora_group_size");
+
+    private static final List<String> NO_EFFECT = List.of(
+            "task_type",
+            "base_model_name_or_path",
+            "revision",
+            "inference_mode",
+            "init_lora_weights",
+            "auto_mapping",
+            "peft_version",
+            "megatron_config",
+            "megatron_core",
+            "loftq_config",
+            "eva_config",
+            "corda_config",
+            "runtime_config",
+            "ensure_weight_tying",
+            "qalora_group_size");
     private static final Map<String, String> UNSUPPORTED = Map.of(
             "layers_to_transform", "LoRA on a subset of layers",
             "layers_pattern", "LoRA on a subset of layers",
@@ -143,7 +173,8 @@ public final class PeftAdapter {
         if (json.path("fan_in_fan_out").asBoolean(false)) {
             problems.add("fan_in_fan_out=true (Conv1D/GPT-2 style layers) is not supported");
         }
-        if (!"none".equals(json.path("bias").asText("none")) || json.path("lora_bias").asBoolean(false)) {
+        if (!"none".equals(json.path("bias").asText("none"))
+                || json.path("lora_bias").asBoolean(false)) {
             problems.add("trained biases (bias=" + json.path("bias").asText("none") + ", lora_bias) are not supported");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
@@ -152,8 +183,9 @@ public final class PeftAdapter {
             if (READ.contains(key) || NO_EFFECT.contains(key) || isDefault(e.getValue())) {
                 continue;
             }
-            problems.add(key + "=" + e.getValue() + " (" + UNSUPPORTED.getOrDefault(key, "an option this trainer does"
-                    + " not know") + ") is not supported");
+            problems.add(key + "=" + e.getValue() + " ("
+                    + UNSUPPORTED.getOrDefault(key, "an option this trainer does" + " not know")
+                    + ") is not supported");
         }
         JsonNode targets = json.path("target_modules");
         if (!targets.isArray()) {
@@ -165,11 +197,21 @@ public final class PeftAdapter {
         List<String> names = new ArrayList<>();
         targets.forEach(t -> names.add(t.asText()));
         Map<String, Integer> ranks = new LinkedHashMap<>();
-        json.path("rank_pattern").fields().forEachRemaining(e -> ranks.put(e.getKey(), e.getValue().asInt()));
+        json.path("rank_pattern")
+                .fields()
+                .forEachRemaining(e -> ranks.put(e.getKey(), e.getValue().asInt()));
         Map<String, Double> alphas = new LinkedHashMap<>();
-        json.path("alpha_pattern").fields().forEachRemaining(e -> alphas.put(e.getKey(), e.getValue().asDouble()));
-        return new LoraConfig(json.path("r").asInt(8), json.path("lora_alpha").asDouble(8),
-                json.path("lora_dropout").asDouble(0), names, json.path("use_rslora").asBoolean(false), ranks, alphas);
+        json.path("alpha_pattern")
+                .fields()
+                .forEachRemaining(e -> alphas.put(e.getKey(), e.getValue().asDouble()));
+        return new LoraConfig(
+                json.path("r").asInt(8),
+                json.path("lora_alpha").asDouble(8),
+                json.path("lora_dropout").asDouble(0),
+                names,
+                json.path("use_rslora").asBoolean(false),
+                ranks,
+                alphas);
     }
 
     private static boolean isDefault(JsonNode v) {
@@ -187,13 +229,17 @@ public final class PeftAdapter {
         Loaded loaded = loadTracked(model, dir, manager);
         List<String> merged = Lora.merge(model);
         if (merged.isEmpty()) {
-            throw new IllegalArgumentException(dir.resolve(WEIGHTS_FILE) + " has no lora_A/lora_B pairs: it is not a"
-                    + " LoRA adapter");
+            throw new IllegalArgumentException(
+                    dir.resolve(WEIGHTS_FILE) + " has no lora_A/lora_B pairs: it is not a" + " LoRA adapter");
         }
         List<String> changed = new ArrayList<>();
         merged.forEach(path -> changed.add(path + ".weight"));
         changed.addAll(loaded.replaced());
-        return new MergeSummary(merged.size(), loaded.replaced().size(), loaded.config().r(), loaded.config().alpha(),
+        return new MergeSummary(
+                merged.size(),
+                loaded.replaced().size(),
+                loaded.config().r(),
+                loaded.config().alpha(),
                 List.copyOf(changed));
     }
 
@@ -239,7 +285,8 @@ public final class PeftAdapter {
                         + " the adapter for another architecture, or its target_modules not the saved modules?)");
             }
             if (!p.getArray().getShape().equals(e.getValue().getShape())) {
-                throw new IllegalArgumentException(file + ": '" + key + "' has shape " + e.getValue().getShape()
+                throw new IllegalArgumentException(file + ": '" + key + "' has shape "
+                        + e.getValue().getShape()
                         + " but the model's " + name + " is " + p.getArray().getShape()
                         + " (another model size, rank or label count?)");
             }
@@ -255,12 +302,14 @@ public final class PeftAdapter {
     /** Our parameter name for a saved key: PEFT's prefix and its {@code default} adapter / modules_to_save removed. */
     private static String modelName(String key, Path file) {
         if (!key.startsWith(PREFIX)) {
-            throw new IllegalArgumentException(file + ": key '" + key + "' lacks PEFT's '" + PREFIX + "' prefix;"
-                    + " is this a PEFT adapter?");
+            throw new IllegalArgumentException(
+                    file + ": key '" + key + "' lacks PEFT's '" + PREFIX + "' prefix;" + " is this a PEFT adapter?");
         }
         if (key.contains("lora_embedding") || key.contains("lora_magnitude")) {
             throw new IllegalArgumentException(file + ": '" + key + "' (LoRA on embeddings / DoRA) is not supported");
         }
-        return key.substring(PREFIX.length()).replace(".modules_to_save.default.", ".").replace(".default.", ".");
+        return key.substring(PREFIX.length())
+                .replace(".modules_to_save.default.", ".")
+                .replace(".default.", ".");
     }
 }

@@ -32,36 +32,64 @@ class LoraAdapterRoundTripTest {
         Path saved = tmp.resolve("adapter");
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> expected = Safetensors.read(fixture.resolve("expected.safetensors"), m);
-            SequenceClassifier model = PretrainedModels.load(fixture.resolve("base"), m).model();
+            SequenceClassifier model =
+                    PretrainedModels.load(fixture.resolve("base"), m).model();
             LoraConfig config = PeftAdapter.load(model, fixture.resolve("adapter"), m);
             PeftAdapter.save(model, config, "../base", saved);
 
             Path theirs = fixture.resolve("adapter").resolve(PeftAdapter.WEIGHTS_FILE);
             Path ours = saved.resolve(PeftAdapter.WEIGHTS_FILE);
-            assertThat(Safetensors.header(ours).keySet()).containsExactlyInAnyOrderElementsOf(
-                    Safetensors.header(theirs).keySet());
+            assertThat(Safetensors.header(ours).keySet())
+                    .containsExactlyInAnyOrderElementsOf(
+                            Safetensors.header(theirs).keySet());
             Map<String, NDArray> a = Safetensors.read(ours, m);
-            Safetensors.read(theirs, m).forEach((k, v) -> assertThat(a.get(k).contentEquals(v)).as(k).isTrue());
+            Safetensors.read(theirs, m)
+                    .forEach((k, v) ->
+                            assertThat(a.get(k).contentEquals(v)).as(k).isTrue());
 
             ObjectMapper json = new ObjectMapper();
-            JsonNode peft = json.readTree(fixture.resolve("adapter").resolve(PeftAdapter.CONFIG_FILE).toFile());
-            JsonNode written = json.readTree(saved.resolve(PeftAdapter.CONFIG_FILE).toFile());
+            JsonNode peft = json.readTree(
+                    fixture.resolve("adapter").resolve(PeftAdapter.CONFIG_FILE).toFile());
+            JsonNode written =
+                    json.readTree(saved.resolve(PeftAdapter.CONFIG_FILE).toFile());
             List<String> fields = new ArrayList<>();
             written.fieldNames().forEachRemaining(fields::add);
-            assertThat(fields).allSatisfy(f -> assertThat(peft.has(f)).as("PEFT knows the field " + f).isTrue());
-            for (String f : List.of("peft_type", "task_type", "r", "lora_dropout", "bias", "modules_to_save",
-                    "use_rslora", "use_dora", "fan_in_fan_out")) {
+            assertThat(fields)
+                    .allSatisfy(f -> assertThat(peft.has(f))
+                            .as("PEFT knows the field " + f)
+                            .isTrue());
+            for (String f : List.of(
+                    "peft_type",
+                    "task_type",
+                    "r",
+                    "lora_dropout",
+                    "bias",
+                    "modules_to_save",
+                    "use_rslora",
+                    "use_dora",
+                    "fan_in_fan_out")) {
                 assertThat(written.get(f)).as(f).isEqualTo(peft.get(f));
             }
-            assertThat(written.get("lora_alpha").asDouble()).isEqualTo(peft.get("lora_alpha").asDouble());
+            assertThat(written.get("lora_alpha").asDouble())
+                    .isEqualTo(peft.get("lora_alpha").asDouble());
             assertThat(new java.util.HashSet<>(PeftAdapter.readConfig(saved).targetModules()))
                     .isEqualTo(new java.util.HashSet<>(config.targetModules()));
 
-            SequenceClassifier reloaded = PretrainedModels.load(fixture.resolve("base"), m).model();
+            SequenceClassifier reloaded =
+                    PretrainedModels.load(fixture.resolve("base"), m).model();
             PeftAdapter.load(reloaded, saved, m);
-            NDArray logits = reloaded.classify(new ParameterStore(m, false), expected.get("input_ids"),
-                    expected.get("attention_mask"), false, false).logits();
-            assertThat(logits.sub(expected.get("logits_unmerged_eval")).abs().max().getFloat()).isLessThan(1e-4f);
+            NDArray logits = reloaded.classify(
+                            new ParameterStore(m, false),
+                            expected.get("input_ids"),
+                            expected.get("attention_mask"),
+                            false,
+                            false)
+                    .logits();
+            assertThat(logits.sub(expected.get("logits_unmerged_eval"))
+                            .abs()
+                            .max()
+                            .getFloat())
+                    .isLessThan(1e-4f);
         }
     }
 
@@ -71,9 +99,11 @@ class LoraAdapterRoundTripTest {
         Path fixture = Path.of(System.getProperty("nli.fixtures.dir"), name);
         try (NDManager m = NDManager.newBaseManager()) {
             SequenceClassifier roberta = PretrainedModels.load(
-                    Path.of(System.getProperty("nli.fixtures.dir"), "lora-camembert-tiny", "base"), m).model();
+                            Path.of(System.getProperty("nli.fixtures.dir"), "lora-camembert-tiny", "base"), m)
+                    .model();
             assertThatThrownBy(() -> PeftAdapter.load(roberta, fixture.resolve("adapter"), m))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("query_proj");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("query_proj");
             assertThat(Files.exists(fixture.resolve("adapter"))).isTrue();
         }
     }
@@ -95,12 +125,20 @@ class LoraAdapterRoundTripTest {
             assertThat(trained.report().newlyInitialized()).contains("pooler.dense.weight");
             LoraConfig config = new LoraConfig(8, 32, 0, List.of("query_proj", "value_proj"), false);
             Lora.apply(trained.model(), config, m);
-            trained.model().namedParameters().get("deberta.encoder.layer.0.attention.self.query_proj.lora_B.weight")
-                    .getArray().set(m.randomNormal(new ai.djl.ndarray.types.Shape(64, 8)).toFloatArray());
-            PeftAdapter.save(trained.model(), config, base.toString(), tmp.resolve("a"),
+            trained.model()
+                    .namedParameters()
+                    .get("deberta.encoder.layer.0.attention.self.query_proj.lora_B.weight")
+                    .getArray()
+                    .set(m.randomNormal(new ai.djl.ndarray.types.Shape(64, 8)).toFloatArray());
+            PeftAdapter.save(
+                    trained.model(),
+                    config,
+                    base.toString(),
+                    tmp.resolve("a"),
                     trained.report().newlyInitialized());
-            NDArray want = trained.model().classify(ps, expected.get("input_ids"), expected.get("attention_mask"),
-                    false, false).logits();
+            NDArray want = trained.model()
+                    .classify(ps, expected.get("input_ids"), expected.get("attention_mask"), false, false)
+                    .logits();
 
             SequenceClassifier fresh = PretrainedModels.load(base, m).model(); // another random pooler and head
             PeftAdapter.load(fresh, tmp.resolve("a"), m);

@@ -56,13 +56,15 @@ class LoraParameterCountTest {
 
     @Test
     void unknownTargetNamesTheModelsLinears() throws Exception {
-        Files.writeString(tmp.resolve("config.json"), Files.readString(
-                Path.of(System.getProperty("nli.fixtures.dir"), "camembert-tiny", "config.json")));
+        Files.writeString(
+                tmp.resolve("config.json"),
+                Files.readString(Path.of(System.getProperty("nli.fixtures.dir"), "camembert-tiny", "config.json")));
         try (NDManager m = NDManager.newBaseManager()) {
             SequenceClassifier model = PretrainedModels.randomlyInitialized(ConfigReader.read(tmp), m);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Lora.apply(model,
-                    new LoraConfig(8, 32, 0, List.of("query_proj"), false), m))
-                    .hasMessageContaining("query_proj").hasMessageContaining("query");
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> Lora.apply(model, new LoraConfig(8, 32, 0, List.of("query_proj"), false), m))
+                    .hasMessageContaining("query_proj")
+                    .hasMessageContaining("query");
         }
     }
 }

@@ -23,7 +23,8 @@ class PeftConfigTest {
 
     @Test
     void rankAndAlphaPatternsOverrideByModuleSuffix(@TempDir Path dir) throws Exception {
-        LoraConfig c = PeftAdapter.readConfig(adapter(dir,
+        LoraConfig c = PeftAdapter.readConfig(adapter(
+                dir,
                 "\"rank_pattern\": {\"value_proj\": 4},"
                         + " \"alpha_pattern\": {\"layer.1.attention.self.query_proj\": 32}"));
         String value = "deberta.encoder.layer.0.attention.self.value_proj";
@@ -41,7 +42,8 @@ class PeftConfigTest {
     @Test
     void unsupportedOptionsAreRefusedByName(@TempDir Path dir) throws Exception {
         Path a = adapter(dir, "\"layers_to_transform\": [0], \"use_dora\": true, \"some_future_flag\": true");
-        assertThatThrownBy(() -> PeftAdapter.readConfig(a)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> PeftAdapter.readConfig(a))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("layers_to_transform=[0] (LoRA on a subset of layers) is not supported")
                 .hasMessageContaining("use_dora=true (DoRA)")
                 .hasMessageContaining("some_future_flag=true (an option this trainer does not know)");
@@ -49,7 +51,8 @@ class PeftConfigTest {
 
     @Test
     void optionsAtTheirDefaultsAndMetadataAreAccepted(@TempDir Path dir) throws Exception {
-        LoraConfig c = PeftAdapter.readConfig(adapter(dir,
+        LoraConfig c = PeftAdapter.readConfig(adapter(
+                dir,
                 "\"exclude_modules\": null, \"trainable_token_indices\": null, \"peft_version\": \"0.17.0\","
                         + " \"lora_dropout\": 0.1, \"use_rslora\": true"));
         assertThat(c.r()).isEqualTo(8);
