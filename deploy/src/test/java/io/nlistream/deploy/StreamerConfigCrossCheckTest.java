@@ -77,10 +77,10 @@ class StreamerConfigCrossCheckTest {
         Properties properties = properties();
 
         assertThat(properties.stringPropertyNames())
-                .noneMatch(
-                        key -> key.matches(
-                                "(%[^.]+\\.)?quarkus\\.(http\\.(root-path|non-application-root-path|management.*)"
-                                        + "|smallrye-health\\..*path|micrometer\\.export\\.prometheus\\.path|management\\..*)"));
+                .noneMatch(key ->
+                        key.matches("(%[^.]+\\.)?quarkus\\.(http\\.(root-path|non-application-root-path|management.*)"
+                                + "|smallrye-health\\..*path|micrometer\\.export\\.prometheus\\.path"
+                                + "|management\\..*)"));
     }
 
     @Test

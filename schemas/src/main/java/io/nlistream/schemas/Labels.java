@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The contract's NLI labels and their canonical order (the seed's LABEL2ID: 0 entailment, 1 neutral, 2 contradiction). */
+/**
+ * The contract's NLI labels and their canonical order (the seed's LABEL2ID: 0 entailment, 1 neutral, 2 contradiction).
+ */
 public final class Labels {
     public static final String ENTAILMENT = "entailment";
     public static final String NEUTRAL = "neutral";

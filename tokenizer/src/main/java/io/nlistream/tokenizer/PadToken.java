@@ -9,11 +9,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Finds the pad token id the way transformers does. DJL's tokenizer ignores tokenizer_config.json and pads with 0, which
- * is wrong for both seed models (camemberta {@code [PAD]} = 32002, CamemBERT {@code <pad>} = 1). Order: the
+ * Finds the pad token id the way transformers does. DJL's tokenizer ignores tokenizer_config.json and pads with 0,
+ * which is wrong for both seed models (camemberta {@code [PAD]} = 32002, CamemBERT {@code <pad>} = 1). Order: the
  * {@code padding} section of tokenizer.json; {@code pad_token} of tokenizer_config.json, then of
- * special_tokens_map.json, looked up in tokenizer.json; a conventional pad token ({@code [PAD]}, {@code <pad>}) among the
- * added tokens.
+ * special_tokens_map.json, looked up in tokenizer.json; a conventional pad token ({@code [PAD]}, {@code <pad>}) among
+ * the added tokens.
  */
 public final class PadToken {
     private static final ObjectMapper JSON = new ObjectMapper();

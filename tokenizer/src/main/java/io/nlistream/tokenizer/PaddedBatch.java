@@ -1,8 +1,8 @@
 package io.nlistream.tokenizer;
 
 /**
- * A batch padded to its longest sequence, as row-major {@code [batchSize, sequenceLength]} arrays ready for ONNX Runtime
- * tensors or NDArrays. {@code lengths[i]} is row i's real token count.
+ * A batch padded to its longest sequence, as row-major {@code [batchSize, sequenceLength]} arrays ready for ONNX
+ * Runtime tensors or NDArrays. {@code lengths[i]} is row i's real token count.
  */
 public record PaddedBatch(
         int batchSize, int sequenceLength, long[] inputIds, long[] attentionMask, long[] typeIds, int[] lengths) {

@@ -13,10 +13,10 @@ import java.util.List;
 
 /**
  * Tokenizes premise/hypothesis pairs exactly as the Hugging Face fast tokenizer does for sequence classification
- * ({@code tokenizer(premise, hypothesis, truncation=..., max_length=...)}): the pair template of {@code tokenizer.json},
- * truncation to the max length as tokenizers 0.23 does it ({@link PairTruncation}), and padding with the model's real
- * pad id ({@link PadToken}). Trainer and streamer
- * both use this class so a bundle tokenizes identically in both halves. Thread-safe.
+ * ({@code tokenizer(premise, hypothesis, truncation=..., max_length=...)}): the pair template of
+ * {@code tokenizer.json}, truncation to the max length as tokenizers 0.23 does it ({@link PairTruncation}), and
+ * padding with the model's real pad id ({@link PadToken}). Trainer and streamer both use
+ * this class so a bundle tokenizes identically in both halves. Thread-safe.
  */
 public final class PairTokenizer implements AutoCloseable {
     public static final String TOKENIZER_FILE = "tokenizer.json";

@@ -184,7 +184,8 @@ class DefaultRenderTest {
                 .set("tolerations[0].effect", "NoSchedule")
                 .set("affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight", 100)
                 .set(
-                        "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey",
+                        "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]"
+                                + ".podAffinityTerm.topologyKey",
                         "kubernetes.io/hostname")
                 .render()
                 .deployment()

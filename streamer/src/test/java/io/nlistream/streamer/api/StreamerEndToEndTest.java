@@ -220,8 +220,8 @@ class StreamerEndToEndTest {
                 new Object[] {badUtf8, DeadLetter.Reason.INVALID_UTF8, "k9"},
                 new Object[] {concat(bom, pair("bad-bom-accepted")), null, "k10"},
                 new Object[] {
-                    bytes(
-                            "{\"id\":\"bad-extra-accepted\",\"premise\":\"Il pleut.\",\"hypothesis\":\"Il fait beau.\",\"source\":\"x\",\"n\":[1,2]}"),
+                    bytes("{\"id\":\"bad-extra-accepted\",\"premise\":\"Il pleut.\",\"hypothesis\":\"Il fait "
+                            + "beau.\",\"source\":\"x\",\"n\":[1,2]}"),
                     null,
                     "k11"
                 },

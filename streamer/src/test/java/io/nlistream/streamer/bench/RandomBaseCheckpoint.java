@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
  * Writes a camemberta-base-shaped DebertaV2ForSequenceClassification checkpoint with random weights (hidden 768,
  * 12 layers, 12 heads, intermediate 3072, the real 32,008-token vocabulary and tokenizer) in Hugging Face layout, so
  * the trainer's exporter can turn it into a bundle for benchmarks. Parameter names come from the tiny fixture of the
- * same architecture, with its dimensions scaled up and its layers repeated. Usage: {@code RandomBaseCheckpoint OUT_DIR}.
+ * same architecture, with its dimensions scaled up and its layers repeated. Usage: {@code RandomBaseCheckpoint
+ * OUT_DIR}.
  */
 public final class RandomBaseCheckpoint {
     private static final int HIDDEN = 768;

@@ -132,7 +132,8 @@ public final class StreamerBenchmark {
             System.out.printf(
                     Locale.ROOT,
                     "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
-                            + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f (1 thread); %.0f pairs/s ="
+                            + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f (1 thread); %.0f "
+                            + "pairs/s ="
                             + " %.2f × ceiling, busy %.2f, mean batch %.1f (2 threads) (target ≥ 0.8)%n",
                     SERVICE_MS,
                     DEVICE.maxSize(),
@@ -147,14 +148,16 @@ public final class StreamerBenchmark {
                     sim2.meanBatch);
             System.out.printf(
                     Locale.ROOT,
-                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 thread), %.3f (2 threads)" + " (target ≥ 0.9)%n",
+                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 thread), %.3f (2 threads)" + " (target ≥ "
+                            + "0.9)%n",
                     micro.pairsPerSecond / rawMicro,
                     micro2.pairsPerSecond / rawMicro);
             double bound = MICRO.maxDelay().toMillis() + 2 * best.meanInferenceMs;
             System.out.printf(
                     Locale.ROOT,
                     "4. latency at %.1f pairs/s (half max, %d thread(s)): p50 %.0f ms,"
-                            + " p99 %.0f ms over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f ms)%n",
+                            + " p99 %.0f ms over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f "
+                            + "ms)%n",
                     latency.rate,
                     best.threads,
                     latency.p50,
@@ -226,7 +229,9 @@ public final class StreamerBenchmark {
             int count,
             String batchSizes) {}
 
-    /** A backlog of pairs published at once, drained by a fresh EOS topology: pairs/s from first send to last commit. */
+    /**
+     * A backlog of pairs published at once, drained by a fresh EOS topology: pairs/s from first send to last commit.
+     */
     private static Run drain(
             String bootstrap,
             ActiveModel models,

@@ -14,7 +14,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Atomic swap: running batches finish on the old model; a bundle that does not verify never replaces the served one. */
+/**
+ * Atomic swap: running batches finish on the old model; a bundle that does not verify never replaces the served one.
+ */
 class ActiveModelTest {
     @TempDir
     Path tmp;

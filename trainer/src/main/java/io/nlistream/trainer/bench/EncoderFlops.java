@@ -5,9 +5,10 @@ import io.nlistream.trainer.checkpoint.ModelConfig;
 
 /**
  * Multiply-add FLOPs (2 per MAC) of one forward pass of a padded batch, counting the matrix products, which are
- * nearly all of the work: per layer and token the q/k/v/output projections (4·2·H²) and the feed-forward (2·2·H·I),
- * per layer and sequence the scores and context (2·2·L²·H), and for DeBERTa the c2p and p2c products against the
- * 2·span relative embeddings (2·2·L·2span·H). Relative-embedding projections are constant and folded by ONNX Runtime.
+ * nearly all of the work: per layer and token the q/k/v/output projections (4·2·H²) and the feed-forward
+ * (2·2·H·I), per layer and sequence the scores and context (2·2·L²·H), and for DeBERTa the c2p and p2c products
+ * against the 2·span relative embeddings (2·2·L·2span·H). Relative-embedding projections are constant and folded
+ * by ONNX Runtime.
  */
 public final class EncoderFlops {
     private EncoderFlops() {}

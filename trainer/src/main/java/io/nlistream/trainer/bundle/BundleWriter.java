@@ -289,7 +289,10 @@ public final class BundleWriter {
         return new BundleManifest.CalibrationMetrics(m.ece(), m.nll(), m.brier(), m.accuracy());
     }
 
-    /** The fixture's own inputs (with transformers' logits) when the model directory is a fixture, then the sample pairs. */
+    /**
+     * The fixture's own inputs (with transformers' logits) when the model directory is a fixture, then the sample
+     * pairs.
+     */
     private static List<ExportCheck.Batch> checkBatches(Request r, PairTokenizer tokenizer) throws IOException {
         List<ExportCheck.Batch> batches = new ArrayList<>();
         Path expectedFile = r.modelDir().resolve("expected.safetensors");

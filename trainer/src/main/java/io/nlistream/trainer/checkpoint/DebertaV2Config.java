@@ -104,7 +104,9 @@ public record DebertaV2Config(
                 List.copyOf(newLabels));
     }
 
-    /** camemberta-base's shape and flags (almanach/camemberta-base config.json) with the given labels: for benchmarks. */
+    /**
+     * camemberta-base's shape and flags (almanach/camemberta-base config.json) with the given labels: for benchmarks.
+     */
     public static DebertaV2Config camembertaBase(List<String> labels) {
         return new DebertaV2Config(
                 "deberta-v2",

@@ -1,9 +1,9 @@
 package io.nlistream.trainer.checkpoint;
 
 /**
- * IEEE half (F16) and bfloat16 (BF16) conversions done in Java: DJL crashes the JVM on BF16 arrays, so 16-bit checkpoints
- * are widened to F32 before any NDArray exists. Narrowing rounds to nearest even, as PyTorch's {@code .half()} and
- * {@code .bfloat16()} do.
+ * IEEE half (F16) and bfloat16 (BF16) conversions done in Java: DJL crashes the JVM on BF16 arrays, so 16-bit
+ * checkpoints are widened to F32 before any NDArray exists. Narrowing rounds to nearest even, as PyTorch's
+ * {@code .half()} and {@code .bfloat16()} do.
  */
 public final class HalfPrecision {
     private HalfPrecision() {}

@@ -23,7 +23,8 @@ public record LoadReport(String source, String modelClass, List<String> unexpect
         if (!newlyInitialized.isEmpty()) {
             out.add("Some weights of " + modelClass + " were not initialized from the model checkpoint at " + source
                     + " and are newly initialized: " + newlyInitialized
-                    + "\nYou should probably TRAIN this model on a down-stream task to be able to use it for predictions"
+                    + "\nYou should probably TRAIN this model on a down-stream task to be able to use it for "
+                    + "predictions"
                     + " and inference.");
         }
         return out;

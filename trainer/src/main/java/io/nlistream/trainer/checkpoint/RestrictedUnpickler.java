@@ -181,7 +181,8 @@ final class RestrictedUnpickler {
                     "refusing global '" + module + "." + name + "': a pytorch_model.bin may only contain"
                             + " tensors and plain containers (allowed: " + allowedSummary()
                             + "). Convert the checkpoint"
-                            + " to model.safetensors, or re-save its state_dict with torch.save, if you trust its source.");
+                            + " to model.safetensors, or re-save its state_dict with torch.save, if you trust its "
+                            + "source.");
         }
         return value;
     }

@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * Matches checkpoint weight names to a model's parameter names the way transformers' {@code from_pretrained} does:
  * legacy LayerNorm {@code gamma}/{@code beta} names are renamed, a base-model checkpoint (keys without the
- * {@code deberta.}/{@code roberta.} prefix) is prefixed, {@code position_ids} buffers are ignored. A shape mismatch is an
- * error; missing weights are allowed only in the classification head (and DeBERTa's pooler), which a base checkpoint
+ * {@code deberta.}/{@code roberta.} prefix) is prefixed, {@code position_ids} buffers are ignored. A shape mismatch is
+ * an error; missing weights are allowed only in the classification head (and DeBERTa's pooler), which a base checkpoint
  * does not have.
  */
 public final class StateDictMatcher {

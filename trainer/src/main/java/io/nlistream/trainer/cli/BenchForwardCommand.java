@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Forward-pass speed of a camemberta-base-shaped DeBERTa-v2 (768 hidden, 12 layers, 12 heads,"
-                    + " 32008 vocabulary, random weights) on the current DJL engine device: dynamic padding vs padding to"
+                    + " 32008 vocabulary, random weights) on the current DJL engine device: dynamic padding vs padding "
+                    + "to"
                     + " --max-length, on batches sampled from real pairs tokenized with the camemberta-base tokenizer."
         })
 public final class BenchForwardCommand implements Callable<Integer> {

@@ -106,7 +106,8 @@ public final class BenchOnnxCommand implements Callable<Integer> {
             System.out.println("peak: " + peak);
             System.out.println();
             System.out.println(
-                    "| precision | padding | batch | pairs | pairs/s | ms/batch | tokens/batch (padded) | GFLOP/s | % of fp32 peak |");
+                    "| precision | padding | batch | pairs | pairs/s | ms/batch | tokens/batch (padded) | GFLOP/s | % "
+                            + "of fp32 peak |");
             System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
             Path dir = Files.createTempDirectory("nli-bench-onnx");
             try (OnnxExporter exporter = OnnxExporter.random(config)) {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
         name = "compare",
         mixinStandardHelpOptions = true,
         description = "Compare finished runs (e.g. CamemBERT vs CamemBERTa): comparison.md, comparison.json and"
-                + " comparison.png with accuracy, macro-F1, weighted-F1 and ECE (before/after calibration) of each run's restored"
+                + " comparison.png with accuracy, macro-F1, weighted-F1 and ECE (before/after calibration) of each "
+                + "run's restored"
                 + " model.")
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(

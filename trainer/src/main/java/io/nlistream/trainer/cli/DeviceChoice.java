@@ -11,7 +11,8 @@ final class DeviceChoice {
         if (devices != 1) {
             throw new IllegalArgumentException(
                     "--devices " + devices + ": data-parallel training on several GPUs is not"
-                            + " supported (DJL's PyTorch engine has no clean multi-GPU training path); use --devices 1");
+                            + " supported (DJL's PyTorch engine has no clean multi-GPU training path); use --devices "
+                            + "1");
         }
         switch (device.toLowerCase(java.util.Locale.ROOT)) {
             case "cpu":
@@ -22,7 +23,8 @@ final class DeviceChoice {
                 if (gpus < 1) {
                     throw new IllegalArgumentException(
                             "--device cuda: the PyTorch engine sees no CUDA GPU (getGpuCount()"
-                                    + " = 0). Build the GPU flavour (./mvnw -Pgpu -pl trainer -am package: PyTorch 2.5.1 +"
+                                    + " = 0). Build the GPU flavour (./mvnw -Pgpu -pl trainer -am package: PyTorch "
+                                    + "2.5.1 +"
                                     + " CUDA 12.4) and run on a machine with an NVIDIA driver, or use --device cpu");
                 }
                 return Device.gpu(0);

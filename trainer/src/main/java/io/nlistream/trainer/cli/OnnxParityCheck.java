@@ -20,8 +20,9 @@ import java.util.EnumSet;
 import java.util.stream.Stream;
 
 /**
- * {@code parity --onnx DIR}: exports a parity fixture's model to a temporary bundle and checks the bundle's model.onnx in
- * ONNX Runtime against the fixture's expected.safetensors. Prints one JSON object; exit 1 over tolerance, 2 on bad input.
+ * {@code parity --onnx DIR}: exports a parity fixture's model to a temporary bundle and checks the bundle's model.onnx
+ * in ONNX Runtime against the fixture's expected.safetensors. Prints one JSON object; exit 1 over tolerance, 2 on bad
+ * input.
  */
 final class OnnxParityCheck {
     private OnnxParityCheck() {}

@@ -11,8 +11,8 @@ import org.apache.commons.csv.CSVRecord;
 
 /**
  * Premise/hypothesis pairs from a TSV with a header: XNLI's ({@code pairID}, {@code premise}, {@code hypothesis}), the
- * seed's ({@code -e premise}, {@code hypo}), or any file with {@code premise} and {@code hypothesis} columns. Fields are
- * taken verbatim: not quoted (XNLI text contains quote characters) and not trimmed (a trailing space is a token).
+ * seed's ({@code -e premise}, {@code hypo}), or any file with {@code premise} and {@code hypothesis} columns. Fields
+ * are taken verbatim: not quoted (XNLI text contains quote characters) and not trimmed (a trailing space is a token).
  */
 record PairFile(List<Pair> pairs) {
     record Pair(String id, String premise, String hypothesis) {}

@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
                     + " logits_max_abs_diff, the max diff of each hidden state and pass.",
             "parity DIR with base/, adapter/ and expected.safetensors (a PEFT LoRA step fixture): loss, gradients,"
                     + " parameters after 1 and 5 AdamW steps, unmerged and merged eval logits.",
-            "parity --onnx DIR: the fp32 ONNX export of the fixture in DIR, through a temporary bundle, in ONNX Runtime.",
+            "parity --onnx DIR: the fp32 ONNX export of the fixture in DIR, through a temporary bundle, in ONNX "
+                    + "Runtime.",
             "parity --tokenizer DIR --pairs FILE.tsv --expected FILE.jsonl: prints every pair whose input ids differ.",
             "Exit codes: 0 equal within tolerance, 1 a difference over tolerance, 2 bad input."
         })

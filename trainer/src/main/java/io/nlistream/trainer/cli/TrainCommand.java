@@ -152,8 +152,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--patience",
             defaultValue = "3",
-            description =
-                    "Early stopping after this many epochs without a better eval macro-F1; 0 = off (default: ${DEFAULT-VALUE}).")
+            description = "Early stopping after this many epochs without a better eval macro-F1; 0 = off (default: "
+                    + "${DEFAULT-VALUE}).")
     int patience;
 
     @Option(
@@ -202,8 +202,8 @@ public final class TrainCommand implements Callable<Integer> {
             names = "--lora-targets",
             split = ",",
             paramLabel = "NAME[,NAME...]",
-            description =
-                    "Linear module names to wrap (default: query_proj,value_proj for DeBERTa-v2, query,value for RoBERTa).")
+            description = "Linear module names to wrap (default: query_proj,value_proj for DeBERTa-v2, query,value for "
+                    + "RoBERTa).")
     List<String> loraTargets;
 
     @Option(names = "--resume", description = "Continue from the last checkpoint in --output (same settings needed).")
@@ -224,9 +224,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(
             names = "--calibration",
             paramLabel = "FILE",
-            description =
-                    "Labelled pairs to fit the temperature of the"
-                            + " probabilities on after training (default: the --eval file); `export --report` puts it in the bundle.")
+            description = "Labelled pairs to fit the temperature of the"
+                    + " probabilities on after training (default: the --eval file); `export --report` puts it "
+                    + "in the bundle.")
     Path calibrationFile;
 
     @Option(names = "--no-calibration", negatable = false, description = "Skip the temperature calibration.")

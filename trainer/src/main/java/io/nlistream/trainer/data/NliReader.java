@@ -238,7 +238,8 @@ public final class NliReader {
                             file,
                             line,
                             "label_text '" + l + "' and label '" + code
-                                    + "' disagree under the coding 0 entailment / 1 neutral / 2 contradiction; choose the"
+                                    + "' disagree under the coding 0 entailment / 1 neutral / 2 contradiction; choose "
+                                    + "the"
                                     + " column with --label-column (and map names with --label-map)");
                 }
             }

@@ -9,8 +9,10 @@ import java.util.Map;
  * {@code premise}, {@code hypothesis}), RTE3-FR / GQNLI-FR / DACCORD ({@code label_text} is preferred over the integer
  * {@code label} because DACCORD's integers are binary codes) and the usual generic names.
  *
- * @param format file layout; {@link Format#AUTO} picks by extension ({@code .csv}, {@code .jsonl}/{@code .json}, else TSV)
- * @param labelMap extra label names mapped to contract labels before the built-in names (e.g. {@code compatibles=neutral})
+ * @param format file layout; {@link Format#AUTO} picks by extension ({@code .csv}, {@code .jsonl}/{@code .json}, else
+ *     TSV)
+ * @param labelMap extra label names mapped to contract labels before the built-in names (e.g.
+ *     {@code compatibles=neutral})
  */
 public record ReadOptions(
         Format format,

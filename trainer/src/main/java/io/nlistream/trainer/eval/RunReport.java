@@ -130,9 +130,9 @@ public final class RunReport {
                     .append(")\n\n");
         }
         if (!run.epochs().isEmpty()) {
-            md.append(
-                    "## Training\n\n| epoch | train loss | eval loss | accuracy | macro-F1 | weighted-F1 | learning rate"
-                            + " | seconds | pairs/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("## Training\n\n| epoch | train loss | eval loss | accuracy | macro-F1 | weighted-F1 | learning "
+                    + "rate"
+                    + " | seconds | pairs/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (EpochMetrics e : run.epochs()) {
                 md.append(String.format(
                         Locale.ROOT,

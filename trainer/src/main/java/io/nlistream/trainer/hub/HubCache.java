@@ -12,10 +12,14 @@ import java.util.regex.Pattern;
 /**
  * The Hugging Face cache layout, shared with huggingface_hub:
  * <pre>
- * &lt;cache&gt;/models--org--name/blobs/&lt;etag&gt;                 file contents, named by ETag (sha256 for LFS files)
- * &lt;cache&gt;/models--org--name/snapshots/&lt;commit&gt;/&lt;file&gt;    relative symlinks to the blobs (copies where links fail)
- * &lt;cache&gt;/models--org--name/refs/&lt;revision&gt;             the commit a branch or tag resolved to
- * &lt;cache&gt;/.locks/models--org--name/&lt;etag&gt;.lock          serialises concurrent downloads of one blob
+ * &lt;cache&gt;/models--org--name/blobs/&lt;etag&gt;
+ *     file contents, named by ETag (sha256 for LFS files)
+ * &lt;cache&gt;/models--org--name/snapshots/&lt;commit&gt;/&lt;file&gt;
+ *     relative symlinks to the blobs (copies where links fail)
+ * &lt;cache&gt;/models--org--name/refs/&lt;revision&gt;
+ *     the commit a branch or tag resolved to
+ * &lt;cache&gt;/.locks/models--org--name/&lt;etag&gt;.lock
+ *     serialises concurrent downloads of one blob
  * </pre>
  * A blob only appears once complete and verified, and a snapshot entry only once its blob exists, so an interrupted
  * download never leaves anything that a later run would take for a good file.

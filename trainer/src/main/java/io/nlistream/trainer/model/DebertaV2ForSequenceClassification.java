@@ -221,8 +221,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
     }
 
     /**
-     * {@code DisentangledSelfAttention}: content→content scores plus content→position (c2p) and position→content (p2c)
-     * scores against the relative embeddings projected by the same (shared) key/query projections, all over
+     * {@code DisentangledSelfAttention}: content→content scores plus content→position (c2p) and position→content
+     * (p2c) scores against the relative embeddings projected by the same (shared) key/query projections, all over
      * sqrt(head_dim · (1 + number of relative terms)). Fully masked rows (padding queries) get uniform weights, as in
      * transformers 5 (masked_fill with the float minimum, then softmax, without re-zeroing).
      */
@@ -341,8 +341,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
     }
 
     /**
-     * {@code ConvLayer}: a 1-D convolution over the embeddings output whose result (padding zeroed, activation) is added
-     * to layer 0's output and layer-normed, then padding positions are zeroed.
+     * {@code ConvLayer}: a 1-D convolution over the embeddings output whose result (padding zeroed, activation) is
+     * added to layer 0's output and layer-normed, then padding positions are zeroed.
      */
     static final class ConvLayer extends InnerModule {
         private final DebertaV2Config c;

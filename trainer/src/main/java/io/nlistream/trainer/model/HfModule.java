@@ -20,8 +20,8 @@ import java.util.Map;
  * dotted path, as PEFT does when it wraps target linears with LoRA. Parents call replaceable children by name at each
  * forward, so a replacement takes effect without rebuilding the model.
  *
- * <p>Parameters are created empty and frozen; {@link PretrainedModels} fills them from a checkpoint or initialises them,
- * and a trainer unfreezes what it trains ({@code Parameter.freeze(false)} attaches gradients).
+ * <p>Parameters are created empty and frozen; {@link PretrainedModels} fills them from a checkpoint or initialises
+ * them, and a trainer unfreezes what it trains ({@code Parameter.freeze(false)} attaches gradients).
  */
 public abstract class HfModule extends AbstractBlock {
     /** How a parameter is initialised when a checkpoint lacks it: transformers' {@code _init_weights}. */

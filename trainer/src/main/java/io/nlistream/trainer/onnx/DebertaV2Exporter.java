@@ -219,7 +219,10 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         return ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
     }
 
-    /** transformers' ConvLayer: conv over the layer-0 input, masked, activated, added to layer 0's output, normed, masked. */
+    /**
+     * transformers' ConvLayer: conv over the layer-0 input, masked, activated, added to layer 0's output, normed,
+     * masked.
+     */
     private static String conv(
             DebertaV2Config c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
         GraphBuilder g = ops.graph();

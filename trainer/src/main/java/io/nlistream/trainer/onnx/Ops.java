@@ -18,7 +18,9 @@ import java.util.function.Function;
 public final class Ops {
     private final GraphBuilder g;
     private final Precision precision;
-    /** Weight name → the right-hand side of its MatMul, so a weight used twice (DeBERTa's shared keys) is stored once. */
+    /**
+     * Weight name → the right-hand side of its MatMul, so a weight used twice (DeBERTa's shared keys) is stored once.
+     */
     private final Map<String, Function<String, String>> products = new HashMap<>();
 
     public Ops(GraphBuilder g, Precision precision) {
@@ -37,7 +39,9 @@ public final class Ops {
         return bias == null ? y : g.op("Add", y, g.floatsOnce(name + ".bias", bias));
     }
 
-    /** Rows of an embedding table; fp16 stores the table in half precision (it is most of the file) and gathers from it. */
+    /**
+     * Rows of an embedding table; fp16 stores the table in half precision (it is most of the file) and gathers from it.
+     */
     public String embedding(String ids, String name, Tensor table) {
         if (precision == Precision.FP16) {
             return toFloat(g.op("Gather", g.halves(name, table), ids));
@@ -113,7 +117,9 @@ public final class Ops {
         return reshape(transpose(x, 0, 2, 1, 3), 0, 0, -1);
     }
 
-    /** Attention probabilities: masked positions get float32's lowest value before the softmax, as transformers does. */
+    /**
+     * Attention probabilities: masked positions get float32's lowest value before the softmax, as transformers does.
+     */
     public String maskedSoftmax(String scores, String keepMask) {
         return softmax(g.op("Where", List.of(keepMask, scores, g.scalar(-Float.MAX_VALUE))));
     }

@@ -14,9 +14,9 @@ public record FixtureExpected(
     /** Reads {@code logitsKey} and, when not null, {@code probabilitiesKey} with the fixture's inputs. */
     public static FixtureExpected read(Path file, String logitsKey, String probabilitiesKey) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException(
-                    file + " is missing: a parity fixture holds the model"
-                            + " (config.json + model.safetensors) and expected.safetensors with input_ids, attention_mask and logits");
+            throw new IllegalArgumentException(file + " is missing: a parity fixture holds the model"
+                    + " (config.json + model.safetensors) and expected.safetensors with input_ids, "
+                    + "attention_mask and logits");
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> t = Safetensors.read(file, manager);

@@ -16,7 +16,9 @@ import java.util.function.Predicate;
  * {@code trainable} get gradients and are updated; all others stay frozen.
  */
 public final class EncoderTrainable implements TrainableClassifier {
-    /** PEFT's modules_to_save for sequence classification: the {@code classifier} head (DeBERTa's pooler stays frozen). */
+    /**
+     * PEFT's modules_to_save for sequence classification: the {@code classifier} head (DeBERTa's pooler stays frozen).
+     */
     public static final Predicate<String> CLASSIFIER_HEAD = name -> name.startsWith("classifier.");
 
     private final SequenceClassifier model;

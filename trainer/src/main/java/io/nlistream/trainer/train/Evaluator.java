@@ -15,7 +15,10 @@ import java.util.function.Function;
 public final class Evaluator {
     private Evaluator() {}
 
-    /** What an evaluation produced; {@code logits}, {@code probabilities} are row-major [examples, labels] in input order. */
+    /**
+     * What an evaluation produced; {@code logits}, {@code probabilities} are row-major [examples, labels] in input
+     * order.
+     */
     public record Result(ClassificationMetrics metrics, int[] predictions, float[] probabilities, float[] logits) {}
 
     public static Result evaluate(

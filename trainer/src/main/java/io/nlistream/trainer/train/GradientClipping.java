@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import java.util.Collection;
 
 /**
- * {@code torch.nn.utils.clip_grad_norm_}: the global L2 norm over all gradients, and when it exceeds {@code maxNorm} every
- * gradient is scaled by {@code maxNorm / (norm + 1e-6)}. DJL's clipping clamps each element instead, which changes the
- * update direction.
+ * {@code torch.nn.utils.clip_grad_norm_}: the global L2 norm over all gradients, and when it exceeds {@code maxNorm}
+ * every gradient is scaled by {@code maxNorm / (norm + 1e-6)}. DJL's clipping clamps each element instead, which
+ * changes the update direction.
  */
 public final class GradientClipping {
     private GradientClipping() {}

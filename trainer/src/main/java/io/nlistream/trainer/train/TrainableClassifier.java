@@ -9,8 +9,8 @@ import java.util.Map;
  */
 public interface TrainableClassifier {
     /**
-     * Logits {@code [batch, numLabels]} for {@code inputIds} and {@code attentionMask} ({@code [batch, length]}, int64).
-     * {@code training} turns dropout on.
+     * Logits {@code [batch, numLabels]} for {@code inputIds} and {@code attentionMask} ({@code [batch, length]},
+     * int64). {@code training} turns dropout on.
      */
     NDArray logits(NDArray inputIds, NDArray attentionMask, boolean training);
 

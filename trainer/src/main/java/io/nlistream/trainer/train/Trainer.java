@@ -65,8 +65,8 @@ public final class Trainer {
     }
 
     /**
-     * Trains {@code model} in place, writing checkpoints under {@code run}. With {@code resume}, continues from the last
-     * checkpoint there (a fresh start if there is none).
+     * Trains {@code model} in place, writing checkpoints under {@code run}. With {@code resume}, continues from the
+     * last checkpoint there (a fresh start if there is none).
      */
     public Outcome train(
             TrainableClassifier model, NDManager manager, EncodedSet train, EncodedSet eval, Path run, boolean resume) {

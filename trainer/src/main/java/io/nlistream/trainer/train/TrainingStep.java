@@ -7,7 +7,9 @@ import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** One optimizer step on one batch: forward in train mode, mean cross-entropy, backward, clipping, AdamW, zero grads. */
+/**
+ * One optimizer step on one batch: forward in train mode, mean cross-entropy, backward, clipping, AdamW, zero grads.
+ */
 public final class TrainingStep {
     private TrainingStep() {}
 

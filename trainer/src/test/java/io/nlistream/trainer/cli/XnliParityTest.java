@@ -29,8 +29,8 @@ class XnliParityTest {
     static Path shared() {
         Path dir = Path.of(System.getProperty("nli.shared.dir", "/work/shared"));
         assertThat(dir.resolve("data/xnli-fr/xnli.dev.fr.tsv"))
-                .as(
-                        "XNLI-fr dev (not in the repository, CC BY-NC): set -Dnli.shared.dir to the reference data directory")
+                .as("XNLI-fr dev (not in the repository, CC BY-NC): set -Dnli.shared.dir to the reference data "
+                        + "directory")
                 .isRegularFile();
         return dir;
     }

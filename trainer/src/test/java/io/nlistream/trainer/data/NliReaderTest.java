@@ -54,8 +54,10 @@ class NliReaderTest {
         Path f = write(
                 "xnli.tsv",
                 "pairID\tpromptID\tgenre\tgold_label\tpremise\thypothesis\n"
-                        + "1\t1\tfacetoface\tneutral\tEt il a dit, maman, je suis à la maison.\tIl a appelé sa mère.\n"
-                        + "2\t1\tfacetoface\tcontradiction\tEt il a dit, maman, je suis à la maison.\tIl n'a pas dit un mot.\n");
+                        + "1\t1\tfacetoface\tneutral\tEt il a dit, maman, je suis à la maison.\tIl a appelé sa "
+                        + "mère.\n"
+                        + "2\t1\tfacetoface\tcontradiction\tEt il a dit, maman, je suis à la maison.\tIl n'a pas dit "
+                        + "un mot.\n");
         NliDataset d = NliReader.read(f);
         assertThat(d.labels()).containsExactly(1, 2);
         assertThat(d.examples().get(1).hypothesis()).isEqualTo("Il n'a pas dit un mot.");

@@ -9,7 +9,9 @@ import org.junit.jupiter.api.Test;
 class CalibrationTest {
     private static final int K = 3;
 
-    /** Pairs whose labels follow softmax(z), seen through a model that is {@code scale} times too sure: logits scale·z. */
+    /**
+     * Pairs whose labels follow softmax(z), seen through a model that is {@code scale} times too sure: logits scale·z.
+     */
     private record Sample(float[] logits, int[] gold) {}
 
     private static Sample sample(int n, double scale, long seed) {

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** base + PEFT adapter merged in Java equals PEFT's merge_and_unload (fixtures lora-*: merged/ and logits_merged_eval). */
+/**
+ * base + PEFT adapter merged in Java equals PEFT's merge_and_unload (fixtures lora-*: merged/ and logits_merged_eval).
+ */
 class LoraMergeTest {
     static final Path FIXTURES = Path.of(System.getProperty("nli.fixtures.dir", "../fixtures"));
 

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The fp16 and int8 variants run in ONNX Runtime CPU, stay close to transformers' outputs, and have the intended structure. */
+/**
+ * The fp16 and int8 variants run in ONNX Runtime CPU, stay close to transformers' outputs, and have the intended
+ * structure.
+ */
 class VariantsTest {
     @ParameterizedTest
     @ValueSource(strings = {"deberta-tiny-a", "deberta-tiny-b", "camembert-tiny", "camemberta-vocab-tiny"})

@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One AdamW step against the PEFT fixtures (torch.optim.AdamW lr 2e-4, betas 0.9/0.999, eps 1e-8, weight decay 0.01
- * except biases/LayerNorm): from {@code init/<name>} with {@code grad/<name>}, the result must equal {@code step1/<name>}
- * within the README's 1e-5.
+ * except biases/LayerNorm): from {@code init/<name>} with {@code grad/<name>}, the result must equal
+ * {@code step1/<name>} within the README's 1e-5.
  */
 class AdamWTest {
     static Path fixture(String name) {

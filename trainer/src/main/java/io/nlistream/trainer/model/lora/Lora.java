@@ -15,9 +15,10 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * Puts LoRA on a {@link SequenceClassifier} as PEFT's {@code get_peft_model(task_type=SEQ_CLS)} does: every linear whose
- * module name ends with a target name is wrapped in a {@link LoraLinear}; the trainable set is the LoRA matrices plus
- * the {@code classifier} module (PEFT's modules_to_save), everything else (DeBERTa's pooler included) stays frozen.
+ * Puts LoRA on a {@link SequenceClassifier} as PEFT's {@code get_peft_model(task_type=SEQ_CLS)} does: every linear
+ * whose module name ends with a target name is wrapped in a {@link LoraLinear}; the trainable set is the LoRA matrices
+ * plus the {@code classifier} module (PEFT's modules_to_save), everything else (DeBERTa's pooler included) stays
+ * frozen.
  */
 public final class Lora {
     /** PEFT's SEQ_CLS trainable set, on the model's parameter names. */

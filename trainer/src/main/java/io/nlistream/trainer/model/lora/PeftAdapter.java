@@ -40,7 +40,9 @@ public final class PeftAdapter {
         return PREFIX + name;
     }
 
-    /** PEFT's in-memory parameter name ({@code ...lora_A.default.weight}, {@code classifier.modules_to_save.default.*}). */
+    /**
+     * PEFT's in-memory parameter name ({@code ...lora_A.default.weight}, {@code classifier.modules_to_save.default.*}).
+     */
     public static String peftParameterName(String name) {
         if (name.startsWith("classifier.")) {
             return PREFIX + "classifier.modules_to_save.default." + name.substring("classifier.".length());
