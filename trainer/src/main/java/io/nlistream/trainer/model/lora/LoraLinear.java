@@ -14,27 +14,30 @@ import io.nlistream.trainer.model.HfModule;
  * {@code lora_A}, {@code lora_B}): {@code y = base(x) + scaling·B(A(dropout(x)))}, dropout only in training.
  */
 public final class LoraLinear extends HfModule {
+    private final HfLinear baseLayer;
+    private final HfLinear loraA;
+    private final HfLinear loraB;
     private final double scaling;
     private final float dropout;
 
     public LoraLinear(HfLinear base, int r, double scaling, double dropout) {
-        module("base_layer", base);
-        module("lora_A", new HfLinear(base.inFeatures(), r, false));
-        module("lora_B", new HfLinear(r, base.outFeatures(), false));
+        this.baseLayer = module("base_layer", base);
+        this.loraA = module("lora_A", new HfLinear(base.inFeatures(), r, false));
+        this.loraB = module("lora_B", new HfLinear(r, base.outFeatures(), false));
         this.scaling = scaling;
         this.dropout = (float) dropout;
     }
 
     public HfLinear base() {
-        return (HfLinear) child("base_layer");
+        return baseLayer;
     }
 
     public HfLinear loraA() {
-        return (HfLinear) child("lora_A");
+        return loraA;
     }
 
     public HfLinear loraB() {
-        return (HfLinear) child("lora_B");
+        return loraB;
     }
 
     public double scaling() {
