@@ -50,10 +50,12 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     private final StreamerMetrics metrics;
     private final BatchRunner runner;
     private final LongSupplier wallClock;
+    private final String deadLetterTopic;
     private final List<Pending> pending = new ArrayList<>();
     private ProcessorContext<byte[], Outgoing> context;
     private KeyValueStore<Long, BufferedPair> store;
     private long nextSeq;
+    private int deadLetterLimit;
     private int longest;
 
     /** A buffered pair with its parsed form and the encoding made by {@code encodedBy}. */
@@ -65,8 +67,10 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             ActiveModel models,
             StreamerMetrics metrics,
             BatchRunner runner,
-            LongSupplier wallClock) {
+            LongSupplier wallClock,
+            String deadLetterTopic) {
         this.storeName = storeName;
+        this.deadLetterTopic = deadLetterTopic;
         this.runner = runner;
         this.wallClock = wallClock;
         this.policy = policy;
@@ -78,6 +82,7 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     public void init(ProcessorContext<byte[], Outgoing> context) {
         this.context = context;
         this.store = context.getStateStore(storeName);
+        this.deadLetterLimit = RecordSizeLimits.of(context.appConfigs(), deadLetterTopic);
         try (KeyValueIterator<Long, BufferedPair> it = store.all()) {
             while (it.hasNext()) {
                 BufferedPair b = it.next().value;
@@ -208,19 +213,27 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     private void forward(List<Outgoing> out, RuntimeException failure) {
         for (int i = 0; i < out.size(); i++) {
             BufferedPair b = pending.get(i).buffered();
-            RecordHeaders headers = new RecordHeaders();
-            b.headers().forEach(h -> headers.add(h.key(), h.value()));
-            if (failure != null) {
+            RecordHeaders original = new RecordHeaders();
+            b.headers().forEach(h -> original.add(h.key(), h.value()));
+            if (failure == null) {
+                context.forward(new Record<>(b.key(), out.get(i), b.timestamp(), original));
+            } else {
+                // A dead letter carries the pair's bytes and headers plus the dead-letter ones: sized like the intake's
+                // dead letters, or one large pair whose batch failed would abort every transaction of its task.
+                RecordHeaders reason = new RecordHeaders();
                 DeadLetterHeaders.add(
-                        headers,
+                        reason,
                         DeadLetter.Reason.INFERENCE_FAILED,
                         String.valueOf(failure.getMessage()),
                         failure.getClass().getName(),
                         b.topic(),
                         b.partition(),
                         b.offset());
+                DeadLetterFit.Fitted fitted = DeadLetterFit.fit(
+                        b.key(), b.value(), reason.toArray(), original.toArray(), b.timestamp(), deadLetterLimit);
+                Outgoing letter = new Outgoing(out.get(i).sourcePartition(), fitted.value(), true);
+                context.forward(new Record<>(b.key(), letter, b.timestamp(), fitted.headers()));
             }
-            context.forward(new Record<>(b.key(), out.get(i), b.timestamp(), headers));
             store.delete(b.seq());
         }
         metrics.dequeued(pending.size());

@@ -71,7 +71,8 @@ public final class NliTopology {
 
         Map<String, KStream<byte[], Outgoing>> classified = intake.get("intake-accepted")
                 .process(
-                        () -> new MicroBatcher(BUFFER_STORE, policy, models, metrics, runner, wallClock),
+                        () -> new MicroBatcher(
+                                BUFFER_STORE, policy, models, metrics, runner, wallClock, topics.deadLetters()),
                         Named.as("micro-batch-classify"),
                         BUFFER_STORE)
                 .split(Named.as("classified-"))
