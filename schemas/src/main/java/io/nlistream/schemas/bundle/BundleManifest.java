@@ -30,42 +30,6 @@ public record BundleManifest(
     public static final String FILE_NAME = "nli-bundle.json";
     public static final int FORMAT_VERSION = 1;
 
-    /** A manifest without calibration (T = 1), as bundles were before the field existed. */
-    public BundleManifest(
-            int formatVersion,
-            String name,
-            String version,
-            String architecture,
-            String baseModel,
-            List<String> labels,
-            int maxLength,
-            String truncation,
-            int padId,
-            Tokenizer tokenizer,
-            Onnx onnx,
-            ObjectNode training,
-            ObjectNode metrics,
-            Map<String, String> files,
-            Instant createdAt) {
-        this(
-                formatVersion,
-                name,
-                version,
-                architecture,
-                baseModel,
-                labels,
-                maxLength,
-                truncation,
-                padId,
-                tokenizer,
-                onnx,
-                training,
-                metrics,
-                files,
-                createdAt,
-                null);
-    }
-
     /**
      * The temperature the ONNX {@code probabilities} output applies, softmax(logits / T) ({@code logits} stay raw),
      * what it was fitted on and the calibration metrics before (T = 1) and after.

@@ -46,7 +46,8 @@ class BundleVerifierTest {
                 null,
                 null,
                 files,
-                Instant.parse("2026-11-26T12:00:00Z"));
+                Instant.parse("2026-11-26T12:00:00Z"),
+                null);
         Json.mapper().writeValue(dir.resolve(BundleManifest.FILE_NAME).toFile(), m);
         return m;
     }

@@ -109,6 +109,7 @@ class OrtSessionsTest {
                 m.training(),
                 m.metrics(),
                 m.files(),
-                m.createdAt());
+                m.createdAt(),
+                m.calibration());
     }
 }

@@ -93,7 +93,8 @@ public final class TestBundles {
                     null,
                     null,
                     files,
-                    Instant.now());
+                    Instant.now(),
+                    null);
             // Written last, as the exporter does: a watcher that sees the new manifest sees a complete bundle.
             Path tmp = dir.resolve(BundleManifest.FILE_NAME + ".tmp");
             Json.mapper().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), manifest);

@@ -76,40 +76,7 @@ public final class BundleWriter {
             ObjectNode metrics,
             Path reportDir,
             boolean replace,
-            BundleManifest.Calibration calibration) {
-        public Request(
-                Path modelDir,
-                Path adapterDir,
-                Path outDir,
-                String name,
-                String version,
-                String baseModel,
-                int maxLength,
-                Set<Precision> variants,
-                List<String[]> samplePairs,
-                ReferenceModel reference,
-                ObjectNode training,
-                ObjectNode metrics,
-                Path reportDir,
-                boolean replace) {
-            this(
-                    modelDir,
-                    adapterDir,
-                    outDir,
-                    name,
-                    version,
-                    baseModel,
-                    maxLength,
-                    variants,
-                    samplePairs,
-                    reference,
-                    training,
-                    metrics,
-                    reportDir,
-                    replace,
-                    null);
-        }
-    }
+            BundleManifest.Calibration calibration) {}
 
     private final PrintStream log;
 

@@ -163,7 +163,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     List.of(),
                     0,
                     null,
-                    m);
+                    m,
+                    null);
             RunReport.write(output, run);
             writePredictions(output.resolve(PREDICTIONS), dataset, result);
             System.out.printf(

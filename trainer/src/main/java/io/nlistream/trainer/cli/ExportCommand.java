@@ -130,7 +130,8 @@ public final class ExportCommand implements Callable<Integer> {
                     object(training),
                     object(metricsFile),
                     report,
-                    force);
+                    force,
+                    null);
             BundleManifest m = new BundleWriter(System.err).write(request);
             System.out.printf(
                     "%s %s (%s, labels %s, pad id %d): %s%n",

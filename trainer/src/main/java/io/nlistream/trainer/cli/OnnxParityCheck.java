@@ -53,7 +53,8 @@ final class OnnxParityCheck {
                                     null,
                                     null,
                                     null,
-                                    false));
+                                    false,
+                                    null));
                     r = OnnxParity.compare(
                             Files.readAllBytes(bundle.resolve(Precision.FP32.fileName())),
                             FixtureExpected.read(expected, "logits", "probabilities"));

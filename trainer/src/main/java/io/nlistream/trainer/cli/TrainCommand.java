@@ -366,7 +366,8 @@ public final class TrainCommand implements Callable<Integer> {
                     outcome.epochs(),
                     outcome.bestEpoch(),
                     outcome.stopReason(),
-                    outcome.finalEval());
+                    outcome.finalEval(),
+                    null);
             if (!noCalibration) { // the restored best epoch, on pairs it was not trained on
                 Path calFile = calibrationFile != null ? calibrationFile : evalFile;
                 EncodedSet calSet = calibrationFile != null

@@ -29,31 +29,6 @@ public record RunMetrics(
 
     public static final String FILE = "metrics.json";
 
-    public RunMetrics(
-            String name,
-            String model,
-            Map<String, Object> config,
-            Map<String, long[]> labelDistributions,
-            long trainableParameters,
-            long allParameters,
-            List<EpochMetrics> epochs,
-            int bestEpoch,
-            String stoppedEarlyReason,
-            ClassificationMetrics finalEval) {
-        this(
-                name,
-                model,
-                config,
-                labelDistributions,
-                trainableParameters,
-                allParameters,
-                epochs,
-                bestEpoch,
-                stoppedEarlyReason,
-                finalEval,
-                null);
-    }
-
     public RunMetrics withCalibration(Calibration.Fit fit) {
         return new RunMetrics(
                 name,

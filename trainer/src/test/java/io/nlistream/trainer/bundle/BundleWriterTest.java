@@ -45,7 +45,8 @@ class BundleWriterTest {
                 null,
                 null,
                 null,
-                false);
+                false,
+                null);
     }
 
     private static BundleWriter writer() {
@@ -72,7 +73,8 @@ class BundleWriterTest {
                 null,
                 metrics,
                 report,
-                false));
+                false,
+                null));
 
         assertThat(BundleVerifier.verify(out)).isEqualTo(m);
         assertThat(m.architecture()).isEqualTo("deberta-v2");
@@ -192,7 +194,8 @@ class BundleWriterTest {
                 null,
                 null,
                 null,
-                false));
+                false,
+                null));
         assertThat(m.files()).containsKeys("adapter/adapter_config.json", "adapter/adapter_model.safetensors");
         BundleManifest.Variant fp32 = m.variant("fp32").orElseThrow();
         assertThat(fp32.samplePairs()).isEqualTo(PAIRS.size()); // checked on the sample pairs against the DJL model

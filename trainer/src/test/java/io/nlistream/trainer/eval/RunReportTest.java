@@ -46,7 +46,8 @@ class RunReportTest {
                 epochs,
                 2,
                 null,
-                ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75));
+                ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75),
+                null);
     }
 
     static void assertPng(Path png) throws IOException {
