@@ -1,5 +1,6 @@
 package io.nlistream.trainer.cli;
 
+import io.nlistream.trainer.eval.HtmlReport;
 import io.nlistream.trainer.eval.RunComparison;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,10 +13,9 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "compare",
         mixinStandardHelpOptions = true,
-        description = "Compare finished runs (e.g. CamemBERT vs CamemBERTa): comparison.md, comparison.json and"
-                + " comparison.png with accuracy, macro-F1, weighted-F1 and ECE (before/after calibration) of each "
-                + "run's restored"
-                + " model.")
+        description = "Compare finished runs (e.g. CamemBERT vs CamemBERTa): comparison.md, comparison.json,"
+                + " comparison.png and a self-contained report.html with accuracy, macro-F1, weighted-F1 and ECE"
+                + " (before/after calibration) of each run's restored model.")
 public final class CompareCommand implements Callable<Integer> {
     @Parameters(
             arity = "1..*",
@@ -35,8 +35,8 @@ public final class CompareCommand implements Callable<Integer> {
         try {
             List<RunComparison.Row> rows = RunComparison.write(runs, output);
             System.out.print(RunComparison.markdown(rows));
-            System.out.println(
-                    "wrote " + output.resolve(RunComparison.MARKDOWN) + ", " + output.resolve(RunComparison.PNG));
+            System.out.println("wrote " + output.resolve(RunComparison.MARKDOWN) + ", "
+                    + output.resolve(RunComparison.PNG) + ", " + output.resolve(HtmlReport.FILE));
             return 0;
         } catch (IllegalArgumentException e) {
             System.err.println("compare: " + e.getMessage());

@@ -33,14 +33,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code evaluate}: a classifier checkpoint on any labelled file; metrics, report, plots and per-pair predictions. */
+/**
+ * {@code evaluate}: a classifier checkpoint on any labelled file; metrics, reports (Markdown and self-contained HTML),
+ * plots and per-pair predictions.
+ */
 @Command(
         name = "evaluate",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description =
                 "Evaluate an NLI checkpoint (config.json id2label mapped onto entailment/neutral/contradiction) on"
-                        + " a labelled file: metrics.json, report.md, plots/ and predictions.jsonl in --output.")
+                        + " a labelled file: metrics.json, report.md, a self-contained report.html, plots/ and"
+                        + " predictions.jsonl in --output.")
 public final class EvaluateCommand implements Callable<Integer> {
     static final String PREDICTIONS = "predictions.jsonl";
 
@@ -177,7 +181,8 @@ public final class EvaluateCommand implements Callable<Integer> {
                     m.loss(),
                     RunReport.classificationReport(m),
                     RunReport.confusionTable(m));
-            System.out.println("wrote " + output.resolve(RunReport.REPORT) + ", " + output.resolve(PREDICTIONS));
+            System.out.println("wrote " + output.resolve(RunReport.REPORT) + ", " + output.resolve(RunReport.HTML)
+                    + ", " + output.resolve(PREDICTIONS));
             return 0;
         }
     }

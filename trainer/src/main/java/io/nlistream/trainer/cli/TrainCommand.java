@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Fine-tune a CamemBERTa (DeBERTa-v2) or CamemBERT (RoBERTa) checkpoint for French NLI.",
-            "Defaults are the seed's recipe. The run directory gets metrics.json, report.md, plots/ and checkpoints/."
+            "Defaults are the seed's recipe. The run directory gets metrics.json, report.md, report.html (one"
+                    + " self-contained page), plots/ and checkpoints/."
         })
 public final class TrainCommand implements Callable<Integer> {
     @Option(
@@ -401,8 +402,8 @@ public final class TrainCommand implements Callable<Integer> {
                 copyTokenizer(tokenizer != null ? tokenizer : model, adapter);
                 System.out.println("wrote the PEFT adapter of epoch " + outcome.bestEpoch() + " to " + adapter);
             }
-            System.out.println("wrote " + report + ", " + output.resolve(RunMetrics.FILE) + ", "
-                    + output.resolve(RunReport.PLOTS));
+            System.out.println("wrote " + report + ", " + output.resolve(RunReport.HTML) + ", "
+                    + output.resolve(RunMetrics.FILE) + ", " + output.resolve(RunReport.PLOTS));
             return 0;
         }
     }

@@ -1,5 +1,6 @@
 package io.nlistream.trainer.eval;
 
+import io.nlistream.trainer.eval.ReportDocument.Column;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ import java.util.Map;
 /**
  * The seed's model comparison over several runs (e.g. CamemBERT vs CamemBERTa): a table of accuracy, macro-F1 and
  * weighted-F1 of each run's restored model, its expected calibration error (and after temperature scaling when the
- * run was calibrated), and the same scores as a grouped bar chart.
+ * run was calibrated), and the same scores as a grouped bar chart; comparison.md and the self-contained report.html
+ * show them.
  */
 public final class RunComparison {
     public static final String MARKDOWN = "comparison.md";
@@ -69,7 +71,7 @@ public final class RunComparison {
         return rows;
     }
 
-    /** Writes comparison.md, comparison.json and comparison.png into {@code out}; returns the rows. */
+    /** Writes comparison.md, comparison.json, comparison.png and report.html into {@code out}; returns the rows. */
     public static List<Row> write(List<Path> runs, Path out) {
         List<Row> rows = rows(runs);
         MetricsJson.write(out.resolve(JSON), rows);
@@ -82,38 +84,62 @@ public final class RunComparison {
             series.put(uniqueName(series, r.name()), v);
         }
         Charts.groupedBars(out.resolve(PNG), "Model comparison", "score", series, "0.000");
+        ReportDocument doc = document(rows);
         try {
-            Files.writeString(out.resolve(MARKDOWN), markdown(rows));
+            Files.writeString(out.resolve(MARKDOWN), MarkdownReport.render(doc));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out.resolve(MARKDOWN), e);
         }
+        HtmlReport.write(out.resolve(HtmlReport.FILE), doc);
         return rows;
     }
 
     public static String markdown(List<Row> rows) {
-        StringBuilder md = new StringBuilder("# Model comparison\n\n| model | accuracy | macro-F1 | weighted-F1 | ECE"
-                + " | ECE calibrated (T) | eval loss | best epoch | epochs | trainable parameters |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        return MarkdownReport.render(document(rows));
+    }
+
+    /** The side-by-side table and its bar chart, which both comparison.md and report.html show. */
+    public static ReportDocument document(List<Row> rows) {
+        List<ReportDocument.Column> columns = new ArrayList<>(List.of(Column.text("run"), Column.text("checkpoint")));
+        for (String c : List.of(
+                "accuracy",
+                "macro-F1",
+                "weighted-F1",
+                "ECE",
+                "ECE calibrated (T)",
+                "eval loss",
+                "best epoch",
+                "epochs",
+                "trainable parameters")) {
+            columns.add(Column.number(c));
+        }
+        List<List<String>> cells = new ArrayList<>();
         for (Row r : rows) {
-            md.append(String.format(
-                    Locale.ROOT,
-                    "| %s (`%s`) | %.2f %% | %.4f | %.4f | %s | %s | %.4f | %d | %d | %,d |%n",
+            cells.add(List.of(
                     r.name(),
                     r.model(),
-                    100 * r.accuracy(),
-                    r.macroF1(),
-                    r.weightedF1(),
+                    String.format(Locale.ROOT, "%.2f %%", 100 * r.accuracy()),
+                    String.format(Locale.ROOT, "%.4f", r.macroF1()),
+                    String.format(Locale.ROOT, "%.4f", r.weightedF1()),
                     r.ece() == null ? "–" : String.format(Locale.ROOT, "%.4f", r.ece()),
                     r.calibratedEce() == null
                             ? "–"
                             : String.format(Locale.ROOT, "%.4f (%.3f)", r.calibratedEce(), r.temperature()),
-                    r.loss(),
-                    r.bestEpoch(),
-                    r.epochsRun(),
-                    r.trainableParameters()));
+                    String.format(Locale.ROOT, "%.4f", r.loss()),
+                    Integer.toString(r.bestEpoch()),
+                    Integer.toString(r.epochsRun()),
+                    String.format(Locale.ROOT, "%,d", r.trainableParameters())));
         }
-        md.append("\n![comparison](").append(PNG).append(")\n");
-        return md.toString();
+        return new ReportDocument(
+                "Model comparison",
+                List.of(ReportDocument.Paragraph.plain(rows.size()
+                        + " runs, each scored on its own evaluation data (a trained run by its restored best epoch).")),
+                List.of(new ReportDocument.Section(
+                        "comparison",
+                        "Side by side",
+                        List.of(
+                                new ReportDocument.Table(columns, cells),
+                                new ReportDocument.Figure("comparison", PNG)))));
     }
 
     private static String uniqueName(Map<String, ?> taken, String name) {

@@ -1,17 +1,28 @@
 package io.nlistream.trainer.eval;
 
+import io.nlistream.schemas.Labels;
+import io.nlistream.trainer.eval.ReportDocument.Block;
+import io.nlistream.trainer.eval.ReportDocument.Column;
+import io.nlistream.trainer.eval.ReportDocument.Figure;
+import io.nlistream.trainer.eval.ReportDocument.Paragraph;
+import io.nlistream.trainer.eval.ReportDocument.Section;
+import io.nlistream.trainer.eval.ReportDocument.Span;
+import io.nlistream.trainer.eval.ReportDocument.Table;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a run's {@code metrics.json}, {@code report.md} and {@code plots/*.png}: what the seed notebook showed (label
- * distribution, training curves, classification report, confusion matrix), for the restored best epoch.
+ * Writes a run's {@code metrics.json}, {@code plots/*.png}, {@code report.md} and the self-contained
+ * {@code report.html}: what the seed notebook showed (recipe, label distribution, training curves, classification
+ * report, confusion matrix, calibration), for the restored best epoch. Both reports render one
+ * {@link ReportDocument}.
  */
 public final class RunReport {
     public static final String REPORT = "report.md";
@@ -21,6 +32,7 @@ public final class RunReport {
     public static final String CONFUSION_PNG = "confusion_matrix.png";
     public static final String LABELS_PNG = "label_distribution.png";
     public static final String RELIABILITY_PNG = "reliability.png";
+    public static final String HTML = HtmlReport.FILE;
 
     private RunReport() {}
 
@@ -58,16 +70,15 @@ public final class RunReport {
                     run.finalEval().labels());
         }
         Calibration.Fit cal = run.calibration();
-        if (cal != null && cal.reliabilityBefore() != null && cal.reliabilityAfter() != null) {
+        if (hasReliability(cal)) {
             Map<String, List<Calibration.Bin>> bins = new LinkedHashMap<>();
             bins.put("before (T = 1)", cal.reliabilityBefore());
             bins.put(String.format(Locale.ROOT, "after (T = %.3f)", cal.temperature()), cal.reliabilityAfter());
             Charts.reliability(
                     plots.resolve(RELIABILITY_PNG), "Reliability (" + run.name() + ", " + cal.fittedOn() + ")", bins);
         }
-        if (run.labelDistributions() != null && !run.labelDistributions().isEmpty()) {
-            List<String> labels =
-                    run.finalEval() != null ? run.finalEval().labels() : io.nlistream.schemas.Labels.CONTRACT;
+        if (hasLabelDistributions(run)) {
+            List<String> labels = labels(run);
             Map<String, Map<String, Double>> series = new LinkedHashMap<>();
             run.labelDistributions().forEach((role, counts) -> {
                 Map<String, Double> byLabel = new LinkedHashMap<>();
@@ -78,195 +89,240 @@ public final class RunReport {
             });
             Charts.groupedBars(plots.resolve(LABELS_PNG), "Label distribution", "pairs", series, "0");
         }
+        ReportDocument doc = document(run);
         Path report = dir.resolve(REPORT);
         try {
-            Files.writeString(report, markdown(run));
+            Files.writeString(report, MarkdownReport.render(doc));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + report, e);
         }
+        HtmlReport.write(dir.resolve(HTML), doc);
         return report;
     }
 
     static String markdown(RunMetrics run) {
-        StringBuilder md = new StringBuilder();
-        md.append("# ").append(run.name()).append(" — NLI fine-tuning report\n\n");
-        md.append("Model: `").append(run.model()).append("`");
+        return MarkdownReport.render(document(run));
+    }
+
+    /** The report both report.md and report.html show; its figures are the PNGs {@link #write} draws. */
+    public static ReportDocument document(RunMetrics run) {
+        List<Block> intro = new ArrayList<>();
+        List<Span> model = new ArrayList<>(List.of(Span.plain("Model: "), Span.code(run.model())));
         if (run.trainableParameters() > 0) {
-            md.append(String.format(
+            model.add(Span.plain(String.format(
                     Locale.ROOT,
                     " · trainable parameters %,d of %,d (%.2f %%)",
                     run.trainableParameters(),
                     run.allParameters(),
-                    100.0 * run.trainableParameters() / Math.max(1, run.allParameters())));
+                    100.0 * run.trainableParameters() / Math.max(1, run.allParameters()))));
         }
-        md.append("\n\n");
+        intro.add(new Paragraph(model));
+        List<Section> sections = new ArrayList<>();
         if (run.config() != null && !run.config().isEmpty()) {
-            md.append("## Recipe\n\n| setting | value |\n|---|---|\n");
-            run.config()
-                    .forEach((k, v) ->
-                            md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-            md.append('\n');
+            List<List<String>> rows = new ArrayList<>();
+            run.config().forEach((k, v) -> rows.add(List.of(k, String.valueOf(v))));
+            sections.add(new Section(
+                    "recipe",
+                    "Recipe",
+                    List.of(new Table(List.of(Column.text("setting"), Column.text("value")), rows))));
         }
-        if (run.labelDistributions() != null && !run.labelDistributions().isEmpty()) {
-            List<String> labels =
-                    run.finalEval() != null ? run.finalEval().labels() : io.nlistream.schemas.Labels.CONTRACT;
-            md.append("## Label distribution\n\n| data | ")
-                    .append(String.join(" | ", labels))
-                    .append(" | total |\n|---|");
-            md.append("---:|".repeat(labels.size() + 1)).append('\n');
-            run.labelDistributions().forEach((role, counts) -> {
-                md.append("| ").append(role);
-                long total = 0;
-                for (long c : counts) {
-                    md.append(" | ").append(c);
-                    total += c;
-                }
-                md.append(" | ").append(total).append(" |\n");
-            });
-            md.append("\n![label distribution](")
-                    .append(PLOTS)
-                    .append('/')
-                    .append(LABELS_PNG)
-                    .append(")\n\n");
+        if (hasLabelDistributions(run)) {
+            sections.add(new Section(
+                    "labels",
+                    "Label distribution",
+                    List.of(labelTable(run), new Figure("label distribution", PLOTS + "/" + LABELS_PNG))));
         }
         if (!run.epochs().isEmpty()) {
-            md.append("## Training\n\n| epoch | train loss | eval loss | accuracy | macro-F1 | weighted-F1 | learning "
-                    + "rate"
-                    + " | seconds | pairs/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            for (EpochMetrics e : run.epochs()) {
-                md.append(String.format(
-                        Locale.ROOT,
-                        "| %d%s | %.4f | %.4f | %.4f | %.4f | %.4f | %.3g | %.1f | %.1f |%n",
-                        e.epoch(),
-                        e.epoch() == run.bestEpoch() ? " (best)" : "",
-                        e.trainLoss(),
-                        e.eval().loss(),
-                        e.eval().accuracy(),
-                        e.eval().macroF1(),
-                        e.eval().weightedF1(),
-                        e.learningRate(),
-                        e.seconds(),
-                        e.pairsPerSecond()));
-            }
-            md.append('\n');
+            List<Block> blocks = new ArrayList<>();
+            blocks.add(epochTable(run));
             if (run.stoppedEarlyReason() != null) {
-                md.append(run.stoppedEarlyReason()).append("\n\n");
+                blocks.add(Paragraph.plain(run.stoppedEarlyReason()));
             }
-            md.append("Best epoch ").append(run.bestEpoch()).append(" (highest macro-F1), restored at the end.\n\n");
-            md.append("![loss](").append(PLOTS).append('/').append(LOSS_PNG).append(")\n");
-            md.append("![accuracy and F1](")
-                    .append(PLOTS)
-                    .append('/')
-                    .append(SCORES_PNG)
-                    .append(")\n\n");
+            blocks.add(Paragraph.plain("Best epoch " + run.bestEpoch() + " (highest macro-F1), restored at the end."));
+            blocks.add(new Figure("loss", PLOTS + "/" + LOSS_PNG));
+            blocks.add(new Figure("accuracy and F1", PLOTS + "/" + SCORES_PNG));
+            sections.add(new Section("training", "Training", blocks));
         }
         ClassificationMetrics f = run.finalEval();
         if (f != null) {
-            md.append("## Evaluation of the restored model\n\n");
-            md.append(String.format(
-                    Locale.ROOT,
-                    "Accuracy **%.2f %%** · macro-F1 %.4f · weighted-F1 %.4f · loss %.4f" + "%s · %d pairs%n%n",
-                    100 * f.accuracy(),
-                    f.macroF1(),
-                    f.weightedF1(),
-                    f.loss(),
-                    f.ece() == null ? "" : String.format(Locale.ROOT, " · ECE %.4f", f.ece()),
-                    f.examples()));
-            md.append(classificationReport(f)).append('\n');
-            md.append(confusionTable(f)).append('\n');
-            md.append("![confusion matrix](")
-                    .append(PLOTS)
-                    .append('/')
-                    .append(CONFUSION_PNG)
-                    .append(")\n");
+            sections.add(new Section(
+                    "evaluation",
+                    run.epochs().isEmpty() ? "Evaluation" : "Evaluation of the restored model",
+                    List.of(
+                            Paragraph.of(
+                                    Span.plain("Accuracy "),
+                                    Span.strong(String.format(Locale.ROOT, "%.2f %%", 100 * f.accuracy())),
+                                    Span.plain(String.format(
+                                            Locale.ROOT,
+                                            " · macro-F1 %.4f · weighted-F1 %.4f · loss %.4f%s · %d pairs",
+                                            f.macroF1(),
+                                            f.weightedF1(),
+                                            f.loss(),
+                                            f.ece() == null ? "" : String.format(Locale.ROOT, " · ECE %.4f", f.ece()),
+                                            f.examples()))),
+                            classificationTable(f))));
+            sections.add(new Section(
+                    "confusion",
+                    "Confusion matrix",
+                    List.of(
+                            Paragraph.plain("Rows are the gold labels, columns the predicted ones."),
+                            confusionMatrix(f),
+                            new Figure("confusion matrix", PLOTS + "/" + CONFUSION_PNG))));
         }
         if (run.calibration() != null) {
-            md.append('\n').append(calibrationSection(run.calibration()));
+            sections.add(calibrationSection(run.calibration()));
         }
-        return md.toString();
+        return new ReportDocument(run.name() + " — NLI fine-tuning report", intro, sections);
+    }
+
+    private static boolean hasLabelDistributions(RunMetrics run) {
+        return run.labelDistributions() != null && !run.labelDistributions().isEmpty();
+    }
+
+    /** Runs written before the reliability bins were kept have no diagram. */
+    private static boolean hasReliability(Calibration.Fit cal) {
+        return cal != null && cal.reliabilityBefore() != null && cal.reliabilityAfter() != null;
+    }
+
+    private static List<String> labels(RunMetrics run) {
+        return run.finalEval() != null ? run.finalEval().labels() : Labels.CONTRACT;
+    }
+
+    private static Table labelTable(RunMetrics run) {
+        List<Column> columns = new ArrayList<>(List.of(Column.text("data")));
+        labels(run).forEach(l -> columns.add(Column.number(l)));
+        columns.add(Column.number("total"));
+        List<List<String>> rows = new ArrayList<>();
+        run.labelDistributions().forEach((role, counts) -> {
+            List<String> row = new ArrayList<>(List.of(role));
+            long total = 0;
+            for (long c : counts) {
+                row.add(Long.toString(c));
+                total += c;
+            }
+            row.add(Long.toString(total));
+            rows.add(row);
+        });
+        return new Table(columns, rows);
+    }
+
+    private static Table epochTable(RunMetrics run) {
+        List<Column> columns = new ArrayList<>(List.of(Column.text("epoch")));
+        for (String c : List.of(
+                "train loss",
+                "eval loss",
+                "accuracy",
+                "macro-F1",
+                "weighted-F1",
+                "learning rate",
+                "seconds",
+                "pairs/s")) {
+            columns.add(Column.number(c));
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (EpochMetrics e : run.epochs()) {
+            rows.add(List.of(
+                    e.epoch() + (e.epoch() == run.bestEpoch() ? " (best)" : ""),
+                    f4(e.trainLoss()),
+                    f4(e.eval().loss()),
+                    f4(e.eval().accuracy()),
+                    f4(e.eval().macroF1()),
+                    f4(e.eval().weightedF1()),
+                    String.format(Locale.ROOT, "%.3g", e.learningRate()),
+                    String.format(Locale.ROOT, "%.1f", e.seconds()),
+                    String.format(Locale.ROOT, "%.1f", e.pairsPerSecond())));
+        }
+        return new Table(columns, rows);
     }
 
     /** The fitted temperature and the metrics before/after, with the reliability diagram. */
-    public static String calibrationSection(Calibration.Fit c) {
-        StringBuilder md = new StringBuilder("## Calibration\n\n");
-        md.append(String.format(
-                Locale.ROOT,
-                "Temperature **T = %.4f** fitted on %s (%d pairs) by minimising the NLL;"
-                        + " the bundle's probabilities are softmax(logits / T).%n%n",
-                c.temperature(),
-                c.fittedOn(),
-                c.examples()));
-        md.append("| | ECE (15 bins) | NLL | Brier | accuracy |\n|---|---:|---:|---:|---:|\n");
+    static Section calibrationSection(Calibration.Fit c) {
+        List<Block> blocks = new ArrayList<>();
+        blocks.add(Paragraph.of(
+                Span.plain("Temperature "),
+                Span.strong(String.format(Locale.ROOT, "T = %.4f", c.temperature())),
+                Span.plain(String.format(
+                        Locale.ROOT,
+                        " fitted on %s (%d pairs) by minimising the NLL; the bundle's probabilities are"
+                                + " softmax(logits / T).",
+                        c.fittedOn(),
+                        c.examples()))));
+        List<List<String>> rows = new ArrayList<>();
         for (var row : List.of(Map.entry("before (T = 1)", c.before()), Map.entry("after", c.after()))) {
             Calibration.Metrics m = row.getValue();
-            md.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %.4f | %.4f | %.4f | %.4f |%n",
-                    row.getKey(),
-                    m.ece(),
-                    m.nll(),
-                    m.brier(),
-                    m.accuracy()));
+            rows.add(List.of(row.getKey(), f4(m.ece()), f4(m.nll()), f4(m.brier()), f4(m.accuracy())));
         }
-        md.append("\n![reliability diagram](")
-                .append(PLOTS)
-                .append('/')
-                .append(RELIABILITY_PNG)
-                .append(")\n");
-        return md.toString();
+        blocks.add(new Table(
+                List.of(
+                        Column.text(""),
+                        Column.number("ECE (" + Calibration.BINS + " bins)"),
+                        Column.number("NLL"),
+                        Column.number("Brier"),
+                        Column.number("accuracy")),
+                rows));
+        if (hasReliability(c)) {
+            blocks.add(new Figure("reliability diagram", PLOTS + "/" + RELIABILITY_PNG));
+        }
+        return new Section("calibration", "Calibration", blocks);
     }
 
     /** sklearn's classification_report as a Markdown table. */
     public static String classificationReport(ClassificationMetrics f) {
-        StringBuilder md =
-                new StringBuilder("| label | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
+        return MarkdownReport.table(classificationTable(f));
+    }
+
+    /** sklearn's classification_report: per class, then accuracy, macro and support-weighted averages. */
+    public static Table classificationTable(ClassificationMetrics f) {
+        List<List<String>> rows = new ArrayList<>();
         long total = 0;
         double weightedP = 0;
         double weightedR = 0;
         for (ClassMetrics c : f.perClass()) {
-            md.append(String.format(
-                    Locale.ROOT,
-                    "| %s | %.4f | %.4f | %.4f | %d |%n",
-                    c.label(),
-                    c.precision(),
-                    c.recall(),
-                    c.f1(),
-                    c.support()));
+            rows.add(List.of(c.label(), f4(c.precision()), f4(c.recall()), f4(c.f1()), Long.toString(c.support())));
             total += c.support();
             weightedP += c.precision() * c.support();
             weightedR += c.recall() * c.support();
         }
-        md.append(String.format(Locale.ROOT, "| accuracy | | | %.4f | %d |%n", f.accuracy(), total));
-        md.append(String.format(
-                Locale.ROOT,
-                "| macro avg | %.4f | %.4f | %.4f | %d |%n",
-                f.macroPrecision(),
-                f.macroRecall(),
-                f.macroF1(),
-                total));
-        md.append(String.format(
-                Locale.ROOT,
-                "| weighted avg | %.4f | %.4f | %.4f | %d |%n",
-                total == 0 ? 0 : weightedP / total,
-                total == 0 ? 0 : weightedR / total,
-                f.weightedF1(),
-                total));
-        return md.toString();
+        String n = Long.toString(total);
+        rows.add(List.of("accuracy", "", "", f4(f.accuracy()), n));
+        rows.add(List.of("macro avg", f4(f.macroPrecision()), f4(f.macroRecall()), f4(f.macroF1()), n));
+        rows.add(List.of(
+                "weighted avg",
+                f4(total == 0 ? 0 : weightedP / total),
+                f4(total == 0 ? 0 : weightedR / total),
+                f4(f.weightedF1()),
+                n));
+        return new Table(
+                List.of(
+                        Column.text("label"),
+                        Column.number("precision"),
+                        Column.number("recall"),
+                        Column.number("F1"),
+                        Column.number("support")),
+                rows);
     }
 
+    /** The confusion matrix as a Markdown table. */
     public static String confusionTable(ClassificationMetrics f) {
-        StringBuilder md = new StringBuilder("| gold \\ predicted | ")
-                .append(String.join(" | ", f.labels()))
-                .append(" |\n|---|")
-                .append("---:|".repeat(f.labels().size()))
-                .append('\n');
+        return MarkdownReport.table(confusionMatrix(f));
+    }
+
+    /** {@code confusion[gold][predicted]}: one row per gold label, one column per predicted label. */
+    public static Table confusionMatrix(ClassificationMetrics f) {
+        List<Column> columns = new ArrayList<>(List.of(Column.text("gold \\ predicted")));
+        f.labels().forEach(l -> columns.add(Column.number(l)));
+        List<List<String>> rows = new ArrayList<>();
         for (int g = 0; g < f.labels().size(); g++) {
-            md.append("| ").append(f.labels().get(g));
+            List<String> row = new ArrayList<>(List.of(f.labels().get(g)));
             for (long c : f.confusion()[g]) {
-                md.append(" | ").append(c);
+                row.add(Long.toString(c));
             }
-            md.append(" |\n");
+            rows.add(row);
         }
-        return md.toString();
+        return new Table(columns, rows);
+    }
+
+    private static String f4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
     }
 }

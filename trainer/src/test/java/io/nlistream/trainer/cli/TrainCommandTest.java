@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.trainer.eval.Calibration;
+import io.nlistream.trainer.eval.HtmlPages;
+import io.nlistream.trainer.eval.HtmlReport;
 import io.nlistream.trainer.eval.MetricsJson;
 import io.nlistream.trainer.eval.RunComparison;
 import io.nlistream.trainer.eval.RunMetrics;
@@ -21,6 +23,7 @@ import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
 
 /** The train / evaluate / compare commands end to end on a fixture model and a small separable NLI-like task. */
 class TrainCommandTest {
@@ -116,6 +119,29 @@ class TrainCommandTest {
                 .contains("## Training")
                 .contains("## Calibration")
                 .contains("ECE");
+        // report.html: the same report on one self-contained page (plots embedded), what a user opens or shares
+        Document page = HtmlPages.openSelfContained(run.resolve(RunReport.HTML));
+        assertThat(HtmlPages.sectionIds(page))
+                .containsExactly("recipe", "labels", "training", "evaluation", "confusion", "calibration");
+        assertThat(HtmlPages.table(HtmlPages.section(page, "recipe"), 0))
+                .contains(
+                        List.of("train", data.toString()),
+                        List.of("seed", "42"),
+                        List.of("lora-r", "8"),
+                        List.of("batch-size", "8"))
+                .anySatisfy(row -> assertThat(row.get(0)).isEqualTo("device"));
+        assertThat(HtmlPages.table(HtmlPages.section(page, "training"), 0)).hasSize(1 + 6);
+        assertThat(HtmlPages.table(HtmlPages.section(page, "evaluation"), 0))
+                .extracting(row -> row.get(0))
+                .containsExactly(
+                        "label", "entailment", "neutral", "contradiction", "accuracy", "macro avg", "weighted avg");
+        assertThat(HtmlPages.section(page, "calibration").getTextContent())
+                .contains("held-out.tsv")
+                .contains(String.format(Locale.ROOT, "T = %.4f", m.calibration().temperature()));
+        assertThat(HtmlPages.images(page.getDocumentElement()))
+                .as("label distribution, loss, accuracy/F1, confusion matrix, reliability")
+                .hasSize(5);
+        assertThat(r.out()).contains(run.resolve(RunReport.HTML).toString());
         // the temperature fitted on the held-out file at the end of training: never worse NLL, same accuracy
         Calibration.Fit cal = m.calibration();
         assertThat(cal.fittedOn()).isEqualTo("held-out.tsv");
@@ -229,8 +255,13 @@ class TrainCommandTest {
                 dir.resolve("cmp").toString());
         assertThat(cmp.exit()).as(cmp.err()).isZero();
         assertThat(dir.resolve("cmp").resolve(RunComparison.PNG)).isNotEmptyFile();
+        Document comparison = HtmlPages.openSelfContained(dir.resolve("cmp").resolve(HtmlReport.FILE));
+        assertThat(HtmlPages.table(HtmlPages.section(comparison, "comparison"), 0))
+                .extracting(row -> row.get(0))
+                .containsExactly("run", "tiny", "tiny");
+        assertThat(HtmlPages.images(comparison.getDocumentElement())).hasSize(1);
         assertThat(cmp.out())
-                .contains("| tiny (`")
+                .contains("| tiny | ")
                 .contains("| ECE |")
                 .contains(String.format(Locale.ROOT, "%.4f (%.3f)", cal.after().ece(), cal.temperature()));
 
@@ -375,7 +406,8 @@ class TrainCommandTest {
 
     @Test
     void evaluateMapsTheCheckpointsLabelsAndWritesPredictions() throws IOException {
-        Path data = cueTask(dir.resolve("eval.tsv"), 15, 4);
+        // markup in a file name or a run name ends up as text in report.html, never as markup
+        Path data = cueTask(dir.resolve("eval-<script>.tsv"), 15, 4);
         Path out = dir.resolve("eval");
         Run r = cli(
                 "evaluate",
@@ -384,10 +416,27 @@ class TrainCommandTest {
                 "--data",
                 data.toString(),
                 "--output",
-                out.toString());
+                out.toString(),
+                "--name",
+                "<b>tiny</b>");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         RunMetrics m = MetricsJson.readRun(out);
         assertThat(m.finalEval().examples()).isEqualTo(15);
+        assertThat(HtmlPages.read(out.resolve(RunReport.HTML)))
+                .doesNotContain("<script>")
+                .doesNotContain("<b>");
+        Document page = HtmlPages.openSelfContained(out.resolve(RunReport.HTML));
+        assertThat(page.getElementsByTagName("h1").item(0).getTextContent()).startsWith("<b>tiny</b>");
+        assertThat(HtmlPages.sectionIds(page)).containsExactly("recipe", "labels", "evaluation", "confusion");
+        assertThat(HtmlPages.table(HtmlPages.section(page, "recipe"), 0)).contains(List.of("data", data.toString()));
+        List<List<String>> confusion = HtmlPages.table(HtmlPages.section(page, "confusion"), 0);
+        long counted = confusion.stream()
+                .skip(1)
+                .flatMap(row -> row.stream().skip(1))
+                .mapToLong(Long::parseLong)
+                .sum();
+        assertThat(counted).as("every pair in the confusion table").isEqualTo(15);
+        assertThat(HtmlPages.images(page.getDocumentElement())).hasSize(2);
         List<String> predictions = Files.readAllLines(out.resolve(EvaluateCommand.PREDICTIONS));
         assertThat(predictions).hasSize(15);
         assertThat(MetricsJson.mapper().readTree(predictions.get(0)).get("probabilities"))

@@ -10,26 +10,27 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
 
 class RunReportTest {
     @TempDir
     Path dir;
 
     static RunMetrics run(String name, int[] gold, int[] finalPred) {
+        return run(name, gold, finalPred, Labels.CONTRACT, "fixtures/deberta-tiny-a");
+    }
+
+    static RunMetrics run(String name, int[] gold, int[] finalPred, List<String> labels, String model) {
         List<EpochMetrics> epochs = List.of(
                 new EpochMetrics(
-                        1,
-                        1.05,
-                        ClassificationMetrics.of(gold, new int[gold.length], Labels.CONTRACT, 1.02),
-                        1.5e-4,
-                        12.0,
-                        400),
-                new EpochMetrics(
-                        2, 0.80, ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75), 0, 11.5, 410));
+                        1, 1.05, ClassificationMetrics.of(gold, new int[gold.length], labels, 1.02), 1.5e-4, 12.0, 400),
+                new EpochMetrics(2, 0.80, ClassificationMetrics.of(gold, finalPred, labels, 0.75), 0, 11.5, 410));
         Map<String, long[]> dist = new LinkedHashMap<>();
         dist.put("train", new long[] {10, 12, 8});
         dist.put("eval", new long[] {4, 3, 3});
@@ -38,7 +39,7 @@ class RunReportTest {
         config.put("batch-size", 32);
         return new RunMetrics(
                 name,
-                "fixtures/deberta-tiny-a",
+                model,
                 config,
                 dist,
                 4291,
@@ -46,7 +47,7 @@ class RunReportTest {
                 epochs,
                 2,
                 null,
-                ClassificationMetrics.of(gold, finalPred, Labels.CONTRACT, 0.75),
+                ClassificationMetrics.of(gold, finalPred, labels, 0.75),
                 null);
     }
 
@@ -91,6 +92,84 @@ class RunReportTest {
         assertThat(back.epochs()).hasSize(2);
         assertThat(back.bestEpoch()).isEqualTo(2);
         assertThat(back.labelDistributions().get("eval")).containsExactly(4, 3, 3);
+
+        // report.html: the same content on one self-contained page, the plots embedded
+        Document page = HtmlPages.openSelfContained(dir.resolve(RunReport.HTML));
+        assertThat(HtmlPages.sectionIds(page))
+                .containsExactly("recipe", "labels", "training", "evaluation", "confusion");
+        assertThat(HtmlPages.table(HtmlPages.section(page, "recipe"), 0))
+                .containsExactly(List.of("setting", "value"), List.of("lr", "2.0E-4"), List.of("batch-size", "32"));
+        List<List<String>> epochs = HtmlPages.table(HtmlPages.section(page, "training"), 0);
+        assertThat(epochs).hasSize(3);
+        assertThat(epochs.get(2)).startsWith("2 (best)", "0.8000", "0.7500", "0.6000");
+        assertThat(HtmlPages.table(HtmlPages.section(page, "evaluation"), 0))
+                .contains(
+                        List.of("neutral", "0.3333", "0.5000", "0.4000", "2"),
+                        List.of("accuracy", "", "", "0.6000", "10"));
+        assertThat(HtmlPages.table(HtmlPages.section(page, "confusion"), 0))
+                .containsExactly(
+                        List.of("gold \\ predicted", "entailment", "neutral", "contradiction"),
+                        List.of("entailment", "2", "1", "0"),
+                        List.of("neutral", "0", "1", "1"),
+                        List.of("contradiction", "1", "1", "3"));
+        // each plot is embedded: the confusion matrix decodes to the picture written to plots/
+        assertThat(HtmlPages.images(page.getDocumentElement())).hasSize(4);
+        BufferedImage confusion =
+                HtmlPages.images(HtmlPages.section(page, "confusion")).get(0);
+        BufferedImage onDisk = ImageIO.read(
+                dir.resolve(RunReport.PLOTS).resolve(RunReport.CONFUSION_PNG).toFile());
+        assertThat(confusion.getRGB(450, 280)).isEqualTo(onDisk.getRGB(450, 280));
+        assertThat(confusion.getWidth()).isEqualTo(Charts.WIDTH);
+    }
+
+    @Test
+    void htmlReportEscapesLabelsNamesAndPathsAndShowsTheCalibration() throws IOException {
+        String label = "<script>alert('label')</script>";
+        String name = "<img src=x onerror=alert(1)> & co";
+        String model = "models/\"quoted\" & <b>bold</b>";
+        List<String> labels = List.of(label, "neutral", "contradiction");
+        int[] gold = {0, 0, 1, 1, 2, 2};
+        RunMetrics plain = run(name, gold, new int[] {0, 1, 1, 1, 2, 0}, labels, model);
+        float[] logits = {3, 0, 0, 0, 2, 0, 0, 3, 0, 0, 0, 2, 0, 0, 3, 2, 0, 0};
+        RunMetrics run = plain.withCalibration(Calibration.fit(logits, gold, 3, "held-out <1>.tsv"));
+        RunReport.write(dir, run);
+
+        String html = Files.readString(dir.resolve(RunReport.HTML));
+        assertThat(html).doesNotContain(label).doesNotContain("<img src=x").doesNotContain("<b>bold");
+        assertThat(html).contains("&lt;script&gt;alert('label')&lt;/script&gt;");
+        Document page = HtmlPages.openSelfContained(dir.resolve(RunReport.HTML));
+        // the strings come back as the user wrote them: escaped, not dropped or mangled
+        assertThat(page.getElementsByTagName("h1").item(0).getTextContent()).startsWith(name);
+        assertThat(page.getElementsByTagName("header").item(0).getTextContent()).contains(model);
+        assertThat(HtmlPages.table(HtmlPages.section(page, "confusion"), 0).get(1))
+                .startsWith(label);
+        assertThat(HtmlPages.table(HtmlPages.section(page, "evaluation"), 0).get(1))
+                .startsWith(label);
+
+        Element calibration = HtmlPages.section(page, "calibration");
+        assertThat(calibration.getTextContent())
+                .contains(
+                        String.format(Locale.ROOT, "T = %.4f", run.calibration().temperature()))
+                .contains("held-out <1>.tsv");
+        List<List<String>> metrics = HtmlPages.table(calibration, 0);
+        assertThat(metrics.get(0)).containsExactly("", "ECE (15 bins)", "NLL", "Brier", "accuracy");
+        assertThat(metrics.get(1).get(0)).isEqualTo("before (T = 1)");
+        assertThat(metrics.get(2))
+                .containsExactly(
+                        "after",
+                        String.format(
+                                Locale.ROOT, "%.4f", run.calibration().after().ece()),
+                        String.format(
+                                Locale.ROOT, "%.4f", run.calibration().after().nll()),
+                        String.format(
+                                Locale.ROOT, "%.4f", run.calibration().after().brier()),
+                        String.format(
+                                Locale.ROOT, "%.4f", run.calibration().after().accuracy()));
+        assertThat(HtmlPages.images(calibration)).hasSize(1);
+        // report.md says the same: one document renders both
+        assertThat(Files.readString(dir.resolve(RunReport.REPORT)))
+                .contains("| " + label + " | 1 | 1 | 0 |")
+                .contains("## Calibration");
     }
 
     @Test
@@ -104,9 +183,18 @@ class RunReportTest {
         List<RunComparison.Row> rows = RunComparison.write(List.of(a, b), out);
         assertThat(rows).extracting(RunComparison.Row::accuracy).containsExactly(0.75, 1.0);
         assertThat(Files.readString(out.resolve(RunComparison.MARKDOWN)))
-                .contains("| CamemBERT (`fixtures/deberta-tiny-a`) | 75.00 % |")
-                .contains("| CamemBERTa (`fixtures/deberta-tiny-a`) | 100.00 % | 1.0000 | 1.0000 |");
+                .contains("| CamemBERT | fixtures/deberta-tiny-a | 75.00 % |")
+                .contains("| CamemBERTa | fixtures/deberta-tiny-a | 100.00 % | 1.0000 | 1.0000 |");
         assertPng(out.resolve(RunComparison.PNG));
+        Document page = HtmlPages.openSelfContained(out.resolve(HtmlReport.FILE));
+        Element side = HtmlPages.section(page, "comparison");
+        List<List<String>> table = HtmlPages.table(side, 0);
+        assertThat(table.get(0)).startsWith("run", "checkpoint", "accuracy", "macro-F1", "weighted-F1", "ECE");
+        assertThat(table.get(1)).startsWith("CamemBERT", "fixtures/deberta-tiny-a", "75.00 %");
+        assertThat(table.get(2)).startsWith("CamemBERTa", "fixtures/deberta-tiny-a", "100.00 %", "1.0000");
+        assertThat(HtmlPages.images(side))
+                .singleElement()
+                .satisfies(i -> assertThat(i.getWidth()).isEqualTo(Charts.WIDTH));
         assertThat(MetricsJson.mapper().readTree(out.resolve(RunComparison.JSON).toFile()))
                 .hasSize(2);
     }
