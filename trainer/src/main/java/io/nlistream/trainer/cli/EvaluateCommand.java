@@ -156,7 +156,9 @@ public final class EvaluateCommand implements Callable<Integer> {
             }
             settings.put("data", dataFile.toString());
             settings.put("max-length", maxLength);
+            settings.put("batch-size", batchSize);
             settings.put("truncated pairs", set.truncatedCount());
+            settings.put("device", manager.getDevice().toString());
             RunMetrics run = new RunMetrics(
                     name != null ? name : RunNames.of(model),
                     model.toString(),

@@ -428,7 +428,9 @@ class TrainCommandTest {
         Document page = HtmlPages.openSelfContained(out.resolve(RunReport.HTML));
         assertThat(page.getElementsByTagName("h1").item(0).getTextContent()).startsWith("<b>tiny</b>");
         assertThat(HtmlPages.sectionIds(page)).containsExactly("recipe", "labels", "evaluation", "confusion");
-        assertThat(HtmlPages.table(HtmlPages.section(page, "recipe"), 0)).contains(List.of("data", data.toString()));
+        assertThat(HtmlPages.table(HtmlPages.section(page, "recipe"), 0))
+                .contains(List.of("data", data.toString()), List.of("max-length", "128"))
+                .anySatisfy(row -> assertThat(row.get(0)).isEqualTo("device"));
         List<List<String>> confusion = HtmlPages.table(HtmlPages.section(page, "confusion"), 0);
         long counted = confusion.stream()
                 .skip(1)
