@@ -100,10 +100,6 @@ public final class RunReport {
         return report;
     }
 
-    static String markdown(RunMetrics run) {
-        return MarkdownReport.render(document(run));
-    }
-
     /** The report both report.md and report.html show; its figures are the PNGs {@link #write} draws. */
     public static ReportDocument document(RunMetrics run) {
         List<Block> intro = new ArrayList<>();
