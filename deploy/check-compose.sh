@@ -16,10 +16,11 @@ fi
 "${compose[@]}" -f docker-compose.yml config -q
 "${compose[@]}" -f docker-compose.yml -f docker-compose.gpu.yml config -q
 "${compose[@]}" -f docker-compose.yml --profile ui config -q
-services=$("${compose[@]}" -f docker-compose.yml --profile ui config --services | sort | tr '\n' ' ')
-expected="demo-producer kafka kafka-init kafka-ui streamer "
+"${compose[@]}" -f docker-compose.yml --profile monitoring config -q
+services=$("${compose[@]}" -f docker-compose.yml --profile ui --profile monitoring config --services | sort | tr '\n' ' ')
+expected="demo-producer grafana kafka kafka-init kafka-ui prometheus streamer "
 if [[ "$services" != "$expected" ]]; then
   echo "compose services are '$services', expected '$expected'" >&2
   exit 1
 fi
-echo "compose files valid: docker-compose.yml, + docker-compose.gpu.yml, + profile ui ($("${compose[@]}" version --short 2>/dev/null || true))"
+echo "compose files valid: docker-compose.yml, + docker-compose.gpu.yml, + profiles ui and monitoring ($("${compose[@]}" version --short 2>/dev/null || true))"

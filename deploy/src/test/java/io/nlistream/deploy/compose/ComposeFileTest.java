@@ -2,6 +2,7 @@ package io.nlistream.deploy.compose;
 
 import static io.nlistream.deploy.StreamerContract.BUNDLE_PATH;
 import static io.nlistream.deploy.StreamerContract.HTTP_PORT;
+import static io.nlistream.deploy.StreamerContract.METRICS;
 import static io.nlistream.deploy.StreamerContract.RUNTIME_ENV;
 import static io.nlistream.deploy.StreamerContract.STATE_DIR;
 import static io.nlistream.deploy.StreamerContract.STREAMER_ENV;
@@ -135,7 +136,7 @@ class ComposeFileTest {
     }
 
     @Test
-    void kafkaUiOnlyRunsWithItsProfile() {
+    void kafkaUiAndTheMonitoringStackOnlyRunWithTheirProfiles() {
         List<String> withProfiles = new ArrayList<>();
         COMPOSE.path("services").fields().forEachRemaining(e -> {
             if (e.getValue().has("profiles")) {
@@ -143,13 +144,71 @@ class ComposeFileTest {
             }
         });
 
-        assertThat(withProfiles).containsExactly("kafka-ui");
+        assertThat(withProfiles).containsExactlyInAnyOrder("kafka-ui", "prometheus", "grafana");
         assertThat(texts(service("kafka-ui").path("profiles"))).containsExactly("ui");
         assertThat(service("kafka-ui")
                         .path("environment")
                         .path("KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS")
                         .asText())
                 .isEqualTo("kafka:9092");
+    }
+
+    @Test
+    void monitoringProfileScrapesTheStreamersMetricsEndpoint() {
+        JsonNode prometheus = service("prometheus");
+        String config = texts(prometheus.path("command")).stream()
+                .filter(a -> a.startsWith("--config.file="))
+                .findFirst()
+                .orElseThrow()
+                .substring("--config.file=".length());
+        String mounted = hostPathOf(prometheus, config);
+        JsonNode scrape = ComposeFiles.read(mounted).path("scrape_configs").get(0);
+
+        assertThat(texts(prometheus.path("profiles"))).containsExactly("monitoring");
+        assertThat(scrape.path("metrics_path").asText()).isEqualTo(METRICS);
+        assertThat(texts(scrape.path("static_configs").get(0).path("targets")))
+                .containsExactly("streamer:" + HTTP_PORT);
+        assertThat(COMPOSE.path("services").has("streamer")).isTrue();
+        assertThat(texts(prometheus.path("ports"))).containsExactly("${PROMETHEUS_PORT:-9090}:9090");
+    }
+
+    @Test
+    void monitoringProfileProvisionsGrafanaWithThePrometheusSourceAndTheChartsDashboard() {
+        JsonNode grafana = service("grafana");
+        String provisioning = hostPathOf(grafana, "/etc/grafana/provisioning");
+        JsonNode datasource = ComposeFiles.read(provisioning + "/datasources/prometheus.yml")
+                .path("datasources")
+                .get(0);
+        JsonNode provider = ComposeFiles.read(provisioning + "/dashboards/nli-stream.yml")
+                .path("providers")
+                .get(0);
+        String dashboards = provider.path("options").path("path").asText();
+        String home = grafana.path("environment")
+                .path("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH")
+                .asText();
+
+        assertThat(texts(grafana.path("profiles"))).containsExactly("monitoring");
+        assertThat(datasource.path("type").asText()).isEqualTo("prometheus");
+        assertThat(datasource.path("url").asText()).as("the prometheus service").isEqualTo("http://prometheus:9090");
+        assertThat(provider.path("type").asText()).isEqualTo("file");
+        assertThat(hostPathOf(grafana, dashboards))
+                .as("one copy of the dashboard: the chart's")
+                .isEqualTo("./helm/nli-streamer/dashboards");
+        assertThat(home).startsWith(dashboards + "/");
+        assertThat(RepoPaths.resolve("helm/nli-streamer/dashboards" + home.substring(dashboards.length())))
+                .isRegularFile();
+    }
+
+    /** The host side of the bind mount whose container side is {@code target}; the host file must exist. */
+    private static String hostPathOf(JsonNode service, String target) {
+        String host = texts(service.path("volumes")).stream()
+                .map(v -> v.split(":"))
+                .filter(v -> v.length >= 2 && v[1].equals(target))
+                .map(v -> v[0])
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("nothing mounted at " + target + " in " + service));
+        assertThat(Files.exists(RepoPaths.resolve(host))).as(host).isTrue();
+        return host;
     }
 
     @Test
