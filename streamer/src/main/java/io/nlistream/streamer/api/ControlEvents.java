@@ -1,25 +1,33 @@
 package io.nlistream.streamer.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.nlistream.schemas.Json;
+import io.nlistream.streamer.StreamerBeans;
 import io.nlistream.streamer.StreamerConfig;
 import io.nlistream.streamer.bundle.ActiveModel;
-import io.smallrye.common.annotation.Blocking;
+import io.nlistream.streamer.bundle.ModelControl;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.nio.file.Path;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Model-control events on nli.control, seen by every replica: {@code {"action":"reload"}} reloads the configured
- * bundle directory, {@code {"action":"reload","path":"/models/bundle-v2"}} loads another one. The new bundle is
- * verified and warmed before the swap; a refused bundle leaves the current one serving.
+ * Model-control events on nli.control ({@link io.nlistream.streamer.bundle.ControlEvent}), keyed by the deployment
+ * name ({@code nli.control.deployment}; keyless events reach every deployment). The topic holds the desired state:
+ * it is read from the beginning at start, and the desired bundle is loaded before Kafka Streams starts (waiting at
+ * most {@code nli.control.catch-up-timeout}; readiness stays down until it is). See {@link ModelControl}.
  */
 @ApplicationScoped
 public class ControlEvents {
     private static final Logger LOG = Logger.getLogger(ControlEvents.class);
+    /** After the model is loaded, before Kafka Streams starts (Quarkus starts it at the default priority). */
+    static final int CATCH_UP_PRIORITY = StreamerBeans.LOAD_MODEL_PRIORITY + 1;
 
     @Inject
     ActiveModel models;
@@ -27,26 +35,36 @@ public class ControlEvents {
     @Inject
     StreamerConfig config;
 
-    @Incoming("control")
-    @Blocking
-    public void onControl(String value) {
-        JsonNode event;
-        try {
-            event = Json.mapper().readTree(value);
-        } catch (IOException e) {
-            LOG.warnf("ignored a control event that is not JSON: %s", e.getMessage());
-            return;
-        }
-        if (event == null || !"reload".equals(event.path("action").asText())) {
+    @Inject
+    @Identifier("default-kafka-broker") Map<String, Object> kafka;
+
+    @ConfigProperty(name = "nli.control.deployment")
+    String deployment;
+
+    @ConfigProperty(name = "nli.control.catch-up-timeout", defaultValue = "30s")
+    Duration catchUpTimeout;
+
+    private volatile ModelControl control;
+
+    void onStart(@Observes @Priority(CATCH_UP_PRIORITY) StartupEvent event) throws InterruptedException {
+        control = ModelControl.start(
+                models,
+                new ModelControl.Settings(
+                        config.topics().control(), deployment, config.bundle().path(), kafka));
+        if (!control.awaitCaughtUp(catchUpTimeout)) {
             LOG.warnf(
-                    "ignored control event %s: the only action is {\"action\":\"reload\",\"path\":\"<optional dir>\"}",
-                    value);
-            return;
+                    "the control topic %s was not read within %s; starting with the configured bundle, not ready until"
+                            + " the desired one is applied",
+                    config.topics().control(), catchUpTimeout);
         }
-        Path dir = event.hasNonNull("path")
-                ? Path.of(event.get("path").asText())
-                : config.bundle().path();
-        LOG.infof("control event: reload the bundle from %s", dir);
-        models.reload(dir);
+    }
+
+    /** Empty before start. */
+    public Optional<ModelControl.Status> status() {
+        return Optional.ofNullable(control).map(ModelControl::status);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        Optional.ofNullable(control).ifPresent(ModelControl::close);
     }
 }

@@ -2,6 +2,7 @@ package io.nlistream.streamer.bundle;
 
 import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.schemas.bundle.Sha256;
+import io.nlistream.streamer.inference.NliModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,9 @@ import org.jboss.logging.Logger;
  * Reloads the bundle when its manifest changes. It polls the manifest's sha256 instead of using inotify because
  * Kubernetes volumes (ConfigMap, CSI, rsync'd PVCs) swap directories through symlinks, which inotify misses. Writers
  * must write {@code nli-bundle.json} last; a half-copied bundle fails its checksums, is refused, and is retried at the
- * next manifest change or control event.
+ * next manifest change or control event. While a control event has another directory served, a change here is
+ * not applied: the control topic's desired state wins (see {@link ModelControl}); publish a reload without a path
+ * to come back to this directory.
  */
 public final class BundleWatcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BundleWatcher.class);
@@ -42,6 +45,11 @@ public final class BundleWatcher implements AutoCloseable {
             return;
         }
         seen = now;
+        NliModel served = active.peek();
+        if (served != null && !ModelControl.same(served.dir(), dir)) {
+            LOG.infof("the manifest in %s changed; not reloading it: a control event has %s served", dir, served.dir());
+            return;
+        }
         LOG.infof("the manifest in %s changed; reloading the bundle", dir);
         active.reload(dir);
     }

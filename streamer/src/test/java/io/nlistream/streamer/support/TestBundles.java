@@ -1,5 +1,8 @@
 package io.nlistream.streamer.support;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.Labels;
 import io.nlistream.schemas.bundle.BundleManifest;
@@ -21,6 +24,9 @@ import java.util.TreeMap;
  */
 public final class TestBundles {
     public static final String NAME = "camemberta-vocab-tiny";
+
+    /** Rows of the tiny model's word-embedding table (its config's vocab_size). */
+    public static final int EMBEDDING_ROWS = 32008;
 
     private TestBundles() {}
 
@@ -61,6 +67,39 @@ public final class TestBundles {
 
     /** Writes a verified tiny bundle of the given version into {@code dir} (created) and returns {@code dir}. */
     public static Path tiny(Path dir, String version) {
+        copyTinyFiles(dir);
+        return writeTinyManifest(dir, version);
+    }
+
+    /**
+     * A verified tiny bundle whose ONNX graph fails at run time on any pair containing {@code word} (lower-case
+     * ASCII) and classifies every other pair: its tokenizer maps {@code word} to a token id past the end of the
+     * graph's embedding table (the tiny model has {@value #EMBEDDING_ROWS} rows), so ONNX Runtime's Gather refuses
+     * that batch. The warm-up at load does not contain the word, so the bundle loads.
+     */
+    public static Path failingOn(Path dir, String version, String word) {
+        copyTinyFiles(dir);
+        try {
+            Path file = dir.resolve("tokenizer.json");
+            // a plain mapper: the project's one bounds documents to 2 MiB (event sizes), tokenizer.json is larger
+            ObjectMapper mapper = new ObjectMapper();
+            ObjectNode tokenizer = (ObjectNode) mapper.readTree(file.toFile());
+            ArrayNode vocab = (ArrayNode) tokenizer.path("model").path("vocab");
+            // Unigram ids are vocab positions: pad the vocab with pieces no text produces until the next id is
+            // past the table, then add the word as one piece scored like the special tokens (a whole-word piece
+            // scored 0 beats any split of it).
+            while (vocab.size() < EMBEDDING_ROWS + 8) {
+                vocab.addArray().add("\u2047unused-" + vocab.size()).add(-99.0);
+            }
+            vocab.addArray().add("\u2581" + word).add(0.0);
+            mapper.writeValue(file.toFile(), tokenizer);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return writeTinyManifest(dir, version);
+    }
+
+    private static void copyTinyFiles(Path dir) {
         try {
             Files.createDirectories(dir);
             Path src = fixture();
@@ -68,6 +107,13 @@ public final class TestBundles {
                 Files.copy(src.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
             }
             Files.copy(src.resolve("reference.onnx"), dir.resolve("model.onnx"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path writeTinyManifest(Path dir, String version) {
+        try {
             Map<String, String> files = new TreeMap<>();
             for (String f :
                     List.of("model.onnx", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
