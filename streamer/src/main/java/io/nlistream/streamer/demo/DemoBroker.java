@@ -4,6 +4,7 @@ import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -40,13 +41,13 @@ final class DemoBroker implements AutoCloseable {
         return broker.getAdvertisedListeners();
     }
 
-    void createTopics(List<String> names, int partitions) {
+    /** The data topics with {@code partitions} each, and the control topic compacted, as the service expects it. */
+    void createTopics(List<String> names, int partitions, String controlTopic) {
+        List<NewTopic> topics = new ArrayList<>(
+                names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList());
+        topics.add(new NewTopic(controlTopic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            admin.createTopics(names.stream()
-                            .map(n -> new NewTopic(n, partitions, (short) 1))
-                            .toList())
-                    .all()
-                    .get();
+            admin.createTopics(topics).all().get();
         } catch (ExecutionException e) {
             throw new IllegalStateException(
                     "cannot create the demo topics: " + e.getCause().getMessage(), e.getCause());

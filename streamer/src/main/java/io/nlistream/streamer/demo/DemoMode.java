@@ -77,9 +77,9 @@ public class DemoMode {
                 List.of(
                         config.topics().pairs(),
                         config.topics().classifications(),
-                        config.topics().dlq(),
-                        config.topics().control()),
-                1);
+                        config.topics().dlq()),
+                1,
+                config.topics().control());
         Thread demo = new Thread(this::publishAndPrint, "nli-demo");
         demo.setDaemon(true);
         demo.start();
