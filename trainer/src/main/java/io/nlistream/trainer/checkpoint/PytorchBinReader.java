@@ -277,7 +277,7 @@ public final class PytorchBinReader {
                     && order == ByteOrder.nativeOrder()) {
                 int from = (int) (t.offset() * dtype.elementSize);
                 out.put(src.limit(from + (int) (numel * outSize)).position(from));
-                return manager.create(out.rewind(), new Shape(t.shape()), dtype.target);
+                return LibtorchStorage.adopt(manager.create(out.rewind(), new Shape(t.shape()), dtype.target));
             }
             long[] shape = t.shape();
             long[] index = new long[shape.length];
@@ -295,7 +295,7 @@ public final class PytorchBinReader {
                 }
             }
             out.rewind();
-            return manager.create(out, new Shape(shape), dtype.target);
+            return LibtorchStorage.adopt(manager.create(out, new Shape(shape), dtype.target));
         }
 
         /** Row-major with no gaps: the bytes can be copied in one go. */

@@ -53,7 +53,10 @@ public final class Safetensors {
         }
     }
 
-    /** Every tensor of the file, floating ones as F32, attached to {@code manager}, in file order. */
+    /**
+     * Every tensor of the file, floating ones as F32, attached to {@code manager}, in file order, in storage libtorch
+     * allocated ({@link LibtorchStorage}).
+     */
     public static Map<String, NDArray> read(Path file, NDManager manager) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = parseHeader(file, ch);
@@ -65,7 +68,7 @@ public final class Safetensors {
                         ? ByteBuffer.allocate(0)
                         : ch.map(FileChannel.MapMode.READ_ONLY, h.dataStart + t.begin, length);
                 data.order(ByteOrder.LITTLE_ENDIAN);
-                NDArray array = toArray(file, e.getKey(), t, data, manager);
+                NDArray array = LibtorchStorage.adopt(toArray(file, e.getKey(), t, data, manager));
                 array.setName(e.getKey());
                 out.put(e.getKey(), array);
             }

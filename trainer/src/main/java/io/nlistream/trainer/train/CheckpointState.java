@@ -8,6 +8,8 @@ import java.util.Map;
  * The loop's state after a completed epoch, written next to the weights so that {@code --resume} continues exactly.
  *
  * @param config the run's settings (resume refuses other ones: the result would not be the uninterrupted run's)
+ * @param intraOpThreads libtorch's intra-op thread count of the process that wrote it (0 in checkpoints written
+ *     before it was recorded): resuming with another count is allowed but not bit-identical
  */
 public record CheckpointState(
         int epoch,
@@ -18,4 +20,5 @@ public record CheckpointState(
         int epochsWithoutImprovement,
         boolean stopped,
         List<EpochMetrics> history,
-        Map<String, Object> config) {}
+        Map<String, Object> config,
+        int intraOpThreads) {}

@@ -3,6 +3,8 @@ package io.nlistream.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import io.nlistream.trainer.checkpoint.LibtorchStorage;
 import io.nlistream.trainer.eval.MetricsJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -79,6 +81,8 @@ public final class Checkpoints {
         }
     }
 
+    private static final NDIndex ALL = new NDIndex("...");
+
     /** Copies a checkpoint's weights into the model's trainable arrays, in place (gradients stay attached). */
     public static void loadWeights(Path checkpoint, Map<String, NDArray> params) {
         try (NDManager tmp = NDManager.newBaseManager()) {
@@ -93,7 +97,9 @@ public final class Checkpoints {
                     throw new IllegalArgumentException(checkpoint + ": tensor " + a.getName() + " " + a.getShape()
                             + " does not match the model" + (p == null ? "" : " (" + p.getShape() + ")"));
                 }
-                p.set(a.toFloatArray());
+                // A tensor op copies in place (p keeps its gradient): NDArray.set(Buffer) would run DJL's native set,
+                // which uses PyTorch's deprecated AutoNonVariableTypeMode and prints a warning to the CLI's output.
+                p.set(ALL, a);
             }
         }
     }
@@ -112,7 +118,10 @@ public final class Checkpoints {
 
     private static NDList read(Path file, NDManager manager) {
         try (InputStream in = Files.newInputStream(file)) {
-            return NDList.decode(manager, in);
+            NDList decoded = NDList.decode(manager, in);
+            NDList out = new NDList(decoded.size());
+            decoded.forEach(a -> out.add(LibtorchStorage.adopt(a)));
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }

@@ -2,11 +2,9 @@ package io.nlistream.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.nlistream.trainer.model.SequenceClassifier;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -30,9 +28,8 @@ public final class EncoderTrainable implements TrainableClassifier {
         this.model = model;
         this.manager = manager;
         long count = 0;
-        Map<NDArray, NDArray> copies = new IdentityHashMap<>();
         for (var e : model.namedParameters().entrySet()) {
-            NDArray array = libtorchOwned(e.getValue(), copies);
+            NDArray array = e.getValue().getArray();
             count += array.size();
             if (trainable.test(e.getKey())) {
                 e.getValue().freeze(false); // attaches a gradient to the array
@@ -40,25 +37,6 @@ public final class EncoderTrainable implements TrainableClassifier {
             }
         }
         this.parameterCount = count;
-    }
-
-    /**
-     * The parameter's array in storage libtorch allocated (64-byte aligned). Weights read from a checkpoint wrap a Java
-     * direct buffer, whose address is only 16-byte aligned and differs from process to process; MKL's sgemm picks its
-     * code path by alignment, so the same run gave different last bits in different JVMs (the cross-process resume
-     * flake). A copy made by libtorch makes every process run the same kernels.
-     */
-    private static NDArray libtorchOwned(Parameter p, Map<NDArray, NDArray> copies) {
-        NDArray old = p.getArray();
-        NDArray copy = copies.computeIfAbsent(old, o -> {
-            NDArray c = o.duplicate();
-            c.attach(o.getManager());
-            return c;
-        });
-        p.close(); // closes the old array (a tied weight's other parameter gets the same copy)
-        p.setShape(null); // DJL refuses a second setArray while the shape of the first is recorded
-        p.setArray(copy);
-        return copy;
     }
 
     /** The model with every parameter frozen, for evaluation. */

@@ -99,6 +99,17 @@ public final class Trainer {
             startEpoch = state.epoch() + 1;
             stopped = state.stopped();
             log.printf(Locale.ROOT, "resuming %s after epoch %d (step %d)%n", run, state.epoch(), globalStep);
+            if (state.intraOpThreads() > 0 && state.intraOpThreads() != IntraOpThreads.current()) {
+                log.printf(
+                        Locale.ROOT,
+                        "note: %s was written with %d intra-op threads, this process has %d: the resumed run will"
+                                + " differ from an uninterrupted one in the last bits (java -D%s=%d for the same)%n",
+                        last.get(),
+                        state.intraOpThreads(),
+                        IntraOpThreads.current(),
+                        IntraOpThreads.PROPERTY,
+                        state.intraOpThreads());
+            }
         }
 
         int[] lengths = train.lengths();
@@ -155,7 +166,8 @@ public final class Trainer {
                             stopping.epochsWithoutImprovement(),
                             stopped,
                             List.copyOf(history),
-                            config.toMap()),
+                            config.toMap(),
+                            IntraOpThreads.current()),
                     params,
                     optimizer);
             listener.onEpochEnd(em, best);
