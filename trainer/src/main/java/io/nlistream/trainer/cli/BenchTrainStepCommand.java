@@ -8,12 +8,14 @@ import ai.djl.util.cuda.CudaUtils;
 import io.nlistream.schemas.Labels;
 import io.nlistream.trainer.bench.EncoderFlops;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
+import io.nlistream.trainer.model.FrozenBase;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.SequenceClassifier;
 import io.nlistream.trainer.model.lora.Lora;
 import io.nlistream.trainer.model.lora.LoraConfig;
 import io.nlistream.trainer.train.AdamW;
 import io.nlistream.trainer.train.EncoderTrainable;
+import io.nlistream.trainer.train.LossScaler;
 import io.nlistream.trainer.train.TrainConfig;
 import io.nlistream.trainer.train.TrainingStep;
 import java.io.IOException;
@@ -78,6 +80,13 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "(default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(
+            names = "--precision",
+            paramLabel = "fp32|fp16",
+            description = "Number type of the frozen base, as train's --precision (default: fp16 on a GPU, fp32 on"
+                    + " a CPU).")
+    String precision;
+
     @Override
     public Integer call() throws IOException {
         if (batchSize < 1 || length < 4 || steps < 1 || warmup < 0) {
@@ -87,6 +96,13 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         TrainConfig recipe = TrainConfig.seedRecipe();
         Engine.getInstance().setRandomSeed((int) seed);
         try (NDManager manager = NDManager.newBaseManager()) {
+            try {
+                recipe = recipe.withPrecision(
+                        DeviceChoice.precision(precision, manager.getDevice(), trainable == StepKind.ALL, System.err));
+            } catch (IllegalArgumentException e) {
+                System.err.println("bench train-step: " + e.getMessage());
+                return 2;
+            }
             DebertaV2Config config = DebertaV2Config.camembertaBase(Labels.CONTRACT);
             SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
             if (trainable == StepKind.LORA) {
@@ -100,6 +116,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                         case LORA -> Lora.TRAINABLE;
                         case ALL -> n -> true;
                     });
+            FrozenBase.Cast cast =
+                    FrozenBase.cast(model, n -> train.trainableParameters().containsKey(n), recipe.precision());
+            LossScaler scaler = recipe.newLossScaler();
             AdamW optimizer = new AdamW(recipe.beta1(), recipe.beta2(), recipe.eps(), recipe.weightDecay());
             long rssModel = procStatusKb("VmRSS");
             double gflopsBefore = sgemmGflops(manager);
@@ -136,6 +155,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                             optimizer,
                             recipe.learningRate(),
                             recipe.maxGradNorm(),
+                            scaler,
                             () -> {
                                 rss[phase[0]] = Math.max(rss[phase[0]], procStatusKb("VmRSS"));
                                 if (gpu) {
@@ -149,13 +169,14 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     double ms = (r.forwardNs() + r.backwardNs() + r.optimizerNs()) / 1e6;
                     System.out.printf(
                             Locale.ROOT,
-                            "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer" + " %.0f)%n",
+                            "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer" + " %.0f)%s%n",
                             s < warmup ? "warmup" : "timed",
                             s + 1,
                             ms,
                             r.forwardNs() / 1e6,
                             r.backwardNs() / 1e6,
-                            r.optimizerNs() / 1e6);
+                            r.optimizerNs() / 1e6,
+                            r.skipped() ? " skipped: inf/NaN gradients, loss scale now " + scaler.scale() : "");
                     if (s >= warmup) {
                         totalMs += ms;
                         minMs = Math.min(minMs, ms);
@@ -177,6 +198,13 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     trainable.name().toLowerCase(Locale.ROOT),
                     train.trainableCount(),
                     train.parameterCount());
+            System.out.printf(
+                    Locale.ROOT,
+                    "precision %s: %d frozen base tensors in %s (%d MiB less than fp32)%n",
+                    recipe.precision().cliName(),
+                    cast.parameters(),
+                    recipe.precision().dataType(),
+                    cast.bytesSaved() >> 20);
             System.out.printf(
                     Locale.ROOT,
                     "device %s, %d CPUs, engine %s %s%n",

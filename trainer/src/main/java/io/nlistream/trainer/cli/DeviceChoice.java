@@ -2,10 +2,35 @@ package io.nlistream.trainer.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.nlistream.trainer.model.Precision;
+import java.io.PrintStream;
 
-/** {@code --device cpu|cuda} and {@code --devices N} for the DJL (PyTorch) engine. */
+/** {@code --device cpu|cuda}, {@code --devices N} and {@code --precision} for the DJL (PyTorch) engine. */
 final class DeviceChoice {
     private DeviceChoice() {}
+
+    /**
+     * {@code --precision}: {@code null} picks the default (fp16 on CUDA, as the seed's {@code
+     * fp16=torch.cuda.is_available()}; fp32 on CPU). Refuses bf16 (see {@link Precision}) and half precision with full
+     * fine-tuning, saying what to use; warns that fp16 on a CPU is slow.
+     *
+     * @param fullFineTuning {@code --trainable all}: nothing is frozen, so there is no base to cast
+     * @param warn where the warning about fp16 on a CPU goes
+     */
+    static Precision precision(String requested, Device device, boolean fullFineTuning, PrintStream warn) {
+        Precision p =
+                requested == null ? (device.isGpu() ? Precision.FP16 : Precision.FP32) : Precision.parse(requested);
+        if (p.isHalf() && fullFineTuning) {
+            throw new IllegalArgumentException("--precision " + p.cliName() + " casts the frozen base weights to half,"
+                    + " and --trainable all freezes nothing (fp32 master weights cast per op need autocast, which DJL"
+                    + " lacks): use --precision fp32 with --trainable all, or train lora/classifier in fp16");
+        }
+        if (p == Precision.FP16 && !device.isGpu()) {
+            warn.println("warning: --precision fp16 on a CPU is for tests: CPUs run float16 products slowly;"
+                    + " use fp32 there");
+        }
+        return p;
+    }
 
     static Device resolve(String device, int devices) {
         if (devices != 1) {

@@ -10,6 +10,7 @@ import io.nlistream.trainer.data.NliReader;
 import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
+import io.nlistream.trainer.model.FrozenBase;
 import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.lora.Lora;
@@ -223,6 +224,14 @@ public final class TrainCommand implements Callable<Integer> {
     int devices;
 
     @Option(
+            names = "--precision",
+            paramLabel = "fp32|fp16",
+            description = "Number type of the frozen base weights (LoRA, head and optimizer state stay fp32; fp16"
+                    + " adds dynamic loss scaling). Default: fp16 on cuda (the seed's fp16 on a GPU), fp32 on cpu"
+                    + " (fp16 runs there, slowly). No bf16: DJL's PyTorch engine has no bfloat16 type.")
+    String precision;
+
+    @Option(
             names = "--calibration",
             paramLabel = "FILE",
             description = "Labelled pairs to fit the temperature of the"
@@ -264,6 +273,8 @@ public final class TrainCommand implements Callable<Integer> {
                     seed,
                     poolBatches);
             dev = DeviceChoice.resolve(device, devices);
+            recipe = recipe.withPrecision(
+                    DeviceChoice.precision(precision, dev, trainableSet == Trainable.ALL, System.err));
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             return 2;
@@ -321,6 +332,24 @@ public final class TrainCommand implements Callable<Integer> {
                     });
             if (trainable.trainableParameters().isEmpty()) {
                 throw new IllegalArgumentException(model + " has no classifier.* parameters to train");
+            }
+            // what an adapter saves (trainables, a base checkpoint's new pooler) stays float32
+            java.util.Set<String> saved = java.util.Set.copyOf(loaded.report().newlyInitialized());
+            FrozenBase.Cast cast = FrozenBase.cast(
+                    loaded.model(),
+                    n -> trainable.trainableParameters().containsKey(n) || saved.contains(n),
+                    recipe.precision());
+            if (cast.parameters() > 0) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "precision %s: %d frozen base tensors (%,d weights) cast to %s, %d MiB saved; trainable"
+                                + " parameters and optimizer state float32%s%n",
+                        recipe.precision().cliName(),
+                        cast.parameters(),
+                        cast.elements(),
+                        recipe.precision().dataType(),
+                        cast.bytesSaved() >> 20,
+                        recipe.precision().needsLossScaling() ? "; dynamic loss scaling (initial scale 65536)" : "");
             }
             System.out.printf(
                     Locale.ROOT,

@@ -2,6 +2,7 @@ package io.nlistream.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
@@ -27,7 +28,10 @@ public final class HfEmbedding extends HfModule {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray ids = inputs.singletonOrThrow();
-        return Embedding.embedding(ids, value(ps, weight, ids, training), SparseFormat.DENSE);
+        NDArray rows = Embedding.embedding(ids, value(ps, weight, ids, training), SparseFormat.DENSE)
+                .singletonOrThrow();
+        // a half table (FrozenBase) hands float32 rows on: the sums and the layer norm after it run in float32
+        return new NDList(Casts.to(rows, DataType.FLOAT32));
     }
 
     @Override

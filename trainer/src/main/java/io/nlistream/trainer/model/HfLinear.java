@@ -2,13 +2,17 @@ package io.nlistream.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** {@code nn.Linear}: {@code y = x·Wᵀ + b} with {@code weight} of shape (out, in), as PyTorch stores it. */
+/**
+ * {@code nn.Linear}: {@code y = x·Wᵀ + b} with {@code weight} of shape (out, in), as PyTorch stores it. With a half
+ * weight ({@link FrozenBase}) the product runs in half and the result is float32.
+ */
 public final class HfLinear extends HfModule {
     private final int inFeatures;
     private final int outFeatures;
@@ -45,7 +49,16 @@ public final class HfLinear extends HfModule {
         NDArray x = inputs.singletonOrThrow();
         NDArray w = value(ps, weight, x, training);
         NDArray b = bias == null ? null : value(ps, bias, x, training);
-        return Linear.linear(x, w, b);
+        DataType type = w.getDataType();
+        if (x.getDataType() == type) {
+            return Linear.linear(x, w, b);
+        }
+        // Mixed precision (FrozenBase): the product runs in the weight's type, as autocast runs matmuls in half;
+        // a float32 weight (LoRA, the head) gets float32 input. The result is float32 either way, so what follows
+        // (softmax, layer norm, sums with the LoRA path) stays float32.
+        NDArray y = Linear.linear(Casts.to(x, type), w, b == null ? null : Casts.to(b, type))
+                .singletonOrThrow();
+        return new NDList(Casts.to(y, DataType.FLOAT32));
     }
 
     @Override

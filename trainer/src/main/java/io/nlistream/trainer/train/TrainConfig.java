@@ -1,5 +1,6 @@
 package io.nlistream.trainer.train;
 
+import io.nlistream.trainer.model.Precision;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,6 +12,7 @@ import java.util.Map;
  * @param maxGradNorm global-norm clipping threshold; 0 turns clipping off
  * @param patience early-stopping patience in epochs on eval macro-F1; 0 turns early stopping off
  * @param poolBatches batches sorted by length together (1 = plain shuffling)
+ * @param precision number type of the frozen base; fp16 adds dynamic loss scaling ({@link LossScaler})
  */
 public record TrainConfig(
         int epochs,
@@ -25,10 +27,67 @@ public record TrainConfig(
         double maxGradNorm,
         int patience,
         long seed,
-        int poolBatches) {
+        int poolBatches,
+        Precision precision) {
 
+    /** The seed's recipe in fp32 (the CPU default; the seed used fp16 on a GPU). */
     public static TrainConfig seedRecipe() {
-        return new TrainConfig(10, 32, 64, 2e-4, 0.01, 0.9, 0.999, 1e-8, 0, 1.0, 3, 42, 50);
+        return new TrainConfig(10, 32, 64, 2e-4, 0.01, 0.9, 0.999, 1e-8, 0, 1.0, 3, 42, 50, Precision.FP32);
+    }
+
+    /** A float32 run. */
+    public TrainConfig(
+            int epochs,
+            int batchSize,
+            int evalBatchSize,
+            double learningRate,
+            double weightDecay,
+            double beta1,
+            double beta2,
+            double eps,
+            long warmupSteps,
+            double maxGradNorm,
+            int patience,
+            long seed,
+            int poolBatches) {
+        this(
+                epochs,
+                batchSize,
+                evalBatchSize,
+                learningRate,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                warmupSteps,
+                maxGradNorm,
+                patience,
+                seed,
+                poolBatches,
+                Precision.FP32);
+    }
+
+    public TrainConfig withPrecision(Precision p) {
+        return new TrainConfig(
+                epochs,
+                batchSize,
+                evalBatchSize,
+                learningRate,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                warmupSteps,
+                maxGradNorm,
+                patience,
+                seed,
+                poolBatches,
+                p);
+    }
+
+    /** The loss scaler the precision needs: torch's GradScaler defaults for fp16, none otherwise. */
+    public LossScaler newLossScaler() {
+        return precision.needsLossScaling() ? LossScaler.dynamic() : LossScaler.disabled();
     }
 
     public TrainConfig {
@@ -36,6 +95,7 @@ public record TrainConfig(
         positive("batch size", batchSize);
         positive("eval batch size", evalBatchSize);
         positive("pool batches", poolBatches);
+        java.util.Objects.requireNonNull(precision, "precision");
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         }
@@ -69,6 +129,7 @@ public record TrainConfig(
         m.put("patience", patience);
         m.put("seed", seed);
         m.put("pool-batches", poolBatches);
+        m.put("precision", precision.cliName());
         return m;
     }
 }

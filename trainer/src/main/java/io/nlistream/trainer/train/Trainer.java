@@ -72,6 +72,7 @@ public final class Trainer {
             TrainableClassifier model, NDManager manager, EncodedSet train, EncodedSet eval, Path run, boolean resume) {
         Map<String, NDArray> params = model.trainableParameters();
         AdamW optimizer = new AdamW(config.beta1(), config.beta2(), config.eps(), config.weightDecay());
+        LossScaler scaler = config.newLossScaler();
         LengthBucketBatcher batcher = new LengthBucketBatcher(config.batchSize(), config.seed(), config.poolBatches());
         int batchesPerEpoch = batcher.batchCount(train.size());
         LinearSchedule schedule = LinearSchedule.linear(
@@ -119,11 +120,14 @@ public final class Trainer {
             List<int[]> batches = batcher.trainBatches(lengths, epoch - 1);
             long started = System.nanoTime();
             double lossSum = 0;
-            double lr = schedule.lr(globalStep);
+            // the schedule follows the optimizer's steps: a step skipped by fp16 loss scaling does not advance it,
+            // as in transformers' Trainer (equal to the global step without skips)
+            double lr = schedule.lr(optimizer.stepCount());
+            long skippedBefore = scaler.skippedSteps();
             try (ProgressBar bar = progressBar(epoch, train.size())) {
                 for (int[] batch : batches) {
-                    lr = schedule.lr(globalStep);
-                    double loss = step(model, manager, train, batch, optimizer, lr);
+                    lr = schedule.lr(optimizer.stepCount());
+                    double loss = step(model, manager, train, batch, optimizer, scaler, lr);
                     globalStep++;
                     lossSum += loss;
                     listener.onStep(epoch, globalStep, loss);
@@ -134,6 +138,15 @@ public final class Trainer {
                 }
             }
             double seconds = (System.nanoTime() - started) / 1e9;
+            if (scaler.skippedSteps() > skippedBefore) {
+                log.printf(
+                        Locale.ROOT,
+                        "epoch %d: %d of %d steps skipped for inf/NaN gradients (fp16 loss scale now %.0f)%n",
+                        epoch,
+                        scaler.skippedSteps() - skippedBefore,
+                        batches.size(),
+                        scaler.scale());
+            }
             ClassificationMetrics metrics = Evaluator.evaluate(
                             model, manager, eval, padder, config.evalBatchSize(), labels)
                     .metrics();
@@ -196,11 +209,26 @@ public final class Trainer {
     }
 
     private double step(
-            TrainableClassifier model, NDManager manager, EncodedSet train, int[] batch, AdamW optimizer, double lr) {
+            TrainableClassifier model,
+            NDManager manager,
+            EncodedSet train,
+            int[] batch,
+            AdamW optimizer,
+            LossScaler scaler,
+            double lr) {
         try (NDManager step = manager.newSubManager()) {
             Batches.Inputs in = Batches.inputs(step, train, batch, padder);
             return TrainingStep.run(
-                    model, step, in.inputIds(), in.attentionMask(), in.labels(), optimizer, lr, config.maxGradNorm());
+                            model,
+                            step,
+                            in.inputIds(),
+                            in.attentionMask(),
+                            in.labels(),
+                            optimizer,
+                            lr,
+                            config.maxGradNorm(),
+                            scaler)
+                    .loss();
         }
     }
 
