@@ -4,10 +4,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.bundle.BundleWatcher;
+import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.ExecutionProvider;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.topology.BatchPolicy;
+import io.nlistream.streamer.topology.InferenceScheduler;
 import io.nlistream.streamer.topology.NliTopology;
 import io.nlistream.streamer.topology.TopicNames;
 import io.quarkus.runtime.ShutdownEvent;
@@ -19,6 +21,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 import org.apache.kafka.streams.Topology;
+import org.jboss.logging.Logger;
 
 /**
  * Assembles the service from configuration: the served model, metrics, the topology and the bundle watcher. A
@@ -27,6 +30,7 @@ import org.apache.kafka.streams.Topology;
  */
 @Singleton
 public class StreamerBeans {
+    private static final Logger LOG = Logger.getLogger(StreamerBeans.class);
     /** Before Kafka Streams starts: the model is loaded, verified and warmed first, or the service does not start. */
     public static final int LOAD_MODEL_PRIORITY = 100;
 
@@ -57,18 +61,43 @@ public class StreamerBeans {
         active.close();
     }
 
+    /** One per instance: every stream task's pairs meet in its queue, so batches form across partitions. */
     @Produces
     @Singleton
-    Topology topology(StreamerConfig config, ActiveModel models, StreamerMetrics metrics) {
+    InferenceScheduler scheduler(StreamerConfig config, ActiveModel models, StreamerMetrics metrics) {
         StreamerConfig.Batch b = config.batch();
+        BatchPolicy policy = new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens());
+        int workers = config.inference().workers();
+        if (workers < 0) {
+            throw new IllegalArgumentException("nli.inference.workers must be >= 0 (0 = 2 on CUDA, 1 on CPU), got "
+                    + workers + "; set NLI_INFERENCE_WORKERS");
+        }
+        if (workers == 0) {
+            workers = "cuda".equals(models.peek().provider()) ? 2 : 1;
+        }
+        int outstanding = config.inference().maxOutstandingPairs();
+        if (outstanding == 0) {
+            outstanding = InferenceScheduler.defaultMaxOutstanding(policy, workers);
+        }
+        LOG.infof("inference scheduler: %d worker(s), at most %d pairs queued or running", workers, outstanding);
+        return new InferenceScheduler(policy, models, metrics, BatchRunner.DIRECT, workers, outstanding);
+    }
+
+    void closeScheduler(@Disposes InferenceScheduler scheduler) {
+        scheduler.close();
+    }
+
+    @Produces
+    @Singleton
+    Topology topology(StreamerConfig config, ActiveModel models, StreamerMetrics metrics, InferenceScheduler s) {
         return NliTopology.build(
                 new TopicNames(
                         config.topics().pairs(),
                         config.topics().classifications(),
                         config.topics().dlq()),
-                new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens()),
                 models,
-                metrics);
+                metrics,
+                s);
     }
 
     void onStart(

@@ -75,6 +75,14 @@ public interface StreamerConfig {
         /** auto, fp32, fp16 or int8. */
         @WithDefault("auto")
         String precision();
+
+        /** Threads running batches concurrently; 0 = 2 on CUDA (a batch is handed over while one runs), 1 on CPU. */
+        @WithDefault("0")
+        int workers();
+
+        /** Pairs queued or running at most in the scheduler (backpressure); 0 = 4 × max batch × workers. */
+        @WithDefault("0")
+        int maxOutstandingPairs();
     }
 
     /** The demo profile's embedded broker and sample pairs ({@code -Dquarkus.profile=demo}). */

@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * flush trigger [nli_batches_total{trigger}], batch size [nli_batch_size], padded tokens per batch
  * [nli_batch_tokens], queue time [nli_queue_seconds], inference time per batch [nli_inference_seconds], the model
  * served [nli_model_info{name,version,sha256,provider,precision} = 1], bundle reloads
- * [nli_bundle_reloads_total{outcome}], batch fill = size ÷ max size [nli_batch_fill], pairs buffered in this
- * instance's batchers [nli_queue_depth], and
- * the session's busy time [nli_inference_busy_seconds_total; its rate is the fraction of wall time a session runs]
+ * [nli_bundle_reloads_total{outcome}], batch fill = size ÷ max size [nli_batch_fill], pairs queued in this
+ * instance's inference scheduler [nli_queue_depth], and
+ * the session's busy time (at least one batch running) [nli_inference_busy_seconds_total; its rate is the fraction of wall time a session runs]
  * with that fraction since the previous scrape [nli_inference_busy_ratio]. Kafka Streams' own thread ratios
  * (process, commit, punctuate, poll) come from Quarkus' Kafka Streams binder [kafka_stream_thread_*_ratio].
  */
@@ -74,11 +74,11 @@ public final class StreamerMetrics {
                 .serviceLevelObjectives(0.125, 0.25, 0.5, 0.75, 0.9, 1.0)
                 .register(registry);
         Gauge.builder("nli.queue.depth", queueDepth, AtomicInteger::get)
-                .description("pairs buffered in this instance's micro-batchers, waiting for their batch")
+                .description("pairs queued in this instance's inference scheduler, waiting for a batch")
                 .register(registry);
         FunctionCounter.builder("nli.inference.busy", busyNanos, n -> n.get() / 1e9)
                 .baseUnit("seconds")
-                .description("wall time ONNX Runtime sessions spent on batches (rate = busy fraction)")
+                .description("wall time at least one batch was running (rate = busy fraction)")
                 .register(registry);
         Gauge.builder("nli.inference.busy.ratio", this, m -> m.busyRatio.sample(m.busyNanos.get(), System.nanoTime()))
                 .description("fraction of wall time a session ran batches, since the previous scrape")
@@ -101,12 +101,20 @@ public final class StreamerMetrics {
         }
     }
 
-    /** Pairs entered a batcher's buffer. */
+    /**
+     * Wall time during which at least one batch was running (the scheduler reports each busy period as it ends), so
+     * two batches overlapping on one device count once and the ratio stays a fraction of wall time.
+     */
+    public void busy(long nanos) {
+        busyNanos.addAndGet(nanos);
+    }
+
+    /** Pairs entered the inference scheduler's queue. */
     public void enqueued(int pairs) {
         queueDepth.addAndGet(pairs);
     }
 
-    /** Pairs left a batcher's buffer (classified, dead-lettered, or their task closed). */
+    /** Pairs left the scheduler's queue (taken into a batch, or their task closed). */
     public void dequeued(int pairs) {
         queueDepth.addAndGet(-pairs);
     }
@@ -150,7 +158,6 @@ public final class StreamerMetrics {
     }
 
     public void batch(String trigger, int size, long paddedTokens, long inferenceNanos) {
-        busyNanos.addAndGet(inferenceNanos);
         batches.computeIfAbsent(
                         trigger,
                         t -> Counter.builder("nli.batches")

@@ -2,21 +2,17 @@ package io.nlistream.streamer.topology;
 
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.event.DeadLetter;
-import io.nlistream.schemas.event.NliClassification;
 import io.nlistream.schemas.event.NliPair;
 import io.nlistream.streamer.bundle.ActiveModel;
-import io.nlistream.streamer.inference.BatchRunner;
-import io.nlistream.streamer.inference.Classifications;
 import io.nlistream.streamer.inference.NliModel;
-import io.nlistream.streamer.inference.SubBatches;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.tokenizer.EncodedPair;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongSupplier;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -28,54 +24,56 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 /**
- * Buffers valid pairs of one stream task (= one input partition) and classifies them in micro-batches
- * ({@link BatchPolicy}). Each pair is written to a changelogged store under an increasing sequence number when it
- * arrives and deleted when its classification is forwarded; under exactly_once_v2 both happen in the transaction
- * that commits the input offsets, so after a crash the restored store holds exactly the pairs whose offsets were
- * committed but whose classifications were not. The in-memory list mirrors the store (plus token encodings) and is
- * rebuilt from it in {@link #init}.
+ * Keeps the pairs of one stream task (= one input partition) from arrival until their classification is forwarded,
+ * and hands them to the instance-wide {@link InferenceScheduler}, which batches them with the other tasks' pairs on
+ * its own workers. This processor never runs inference: it tokenizes (so tokenization overlaps the workers'
+ * inference), submits, and forwards completed results on the stream thread, strictly in arrival order (completions
+ * that come early, from another worker's batch, are held).
  *
- * <p>Arrival times come from the wall clock, not Kafka Streams' cached per-poll clock: after a long flush the cached
- * clock is stale, so pairs would look as old as the flush and the delay punctuation would cut them into tiny batches.
+ * <p>Exactly once: each pair is written to a changelogged store under an increasing sequence number when it arrives
+ * and deleted when its classification is forwarded; under exactly_once_v2 both happen in the transaction that
+ * commits the input offsets, so whatever is queued or running in the scheduler at a commit (or a crash) is in the
+ * store with that commit's offsets. {@link #init} resubmits the restored store. No drain before commit is needed.
  *
- * <p>Inference runs in length-sorted sub-batches ({@link SubBatches}), but results are forwarded in sequence order,
- * so the output keeps the input's per-partition order.
+ * <p>Completions are forwarded at each {@link #process} call and by a wall-clock punctuation every {@link
+ * #FORWARD_INTERVAL}; when the scheduler is full, {@link #process} waits, forwarding this task's completions while it
+ * waits (backpressure on the stream thread, bounded memory).
+ *
+ * <p>Arrival times come from the wall clock, not Kafka Streams' cached per-poll clock (stale after a long poll).
  */
 final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> {
     private static final Logger LOG = Logger.getLogger(MicroBatcher.class);
+    /** Short: a completed batch should not wait for the next record to be forwarded; one check is a peek. */
+    static final Duration FORWARD_INTERVAL = Duration.ofMillis(2);
+
+    private static final Duration SPACE_WAIT = Duration.ofMillis(5);
 
     private final String storeName;
-    private final BatchPolicy policy;
     private final ActiveModel models;
     private final StreamerMetrics metrics;
-    private final BatchRunner runner;
-    private final LongSupplier wallClock;
+    private final InferenceScheduler scheduler;
     private final String deadLetterTopic;
-    private final List<Pending> pending = new ArrayList<>();
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private ProcessorContext<byte[], Outgoing> context;
     private KeyValueStore<Long, BufferedPair> store;
+    private InferenceScheduler.Task task;
     private long nextSeq;
     private int deadLetterLimit;
-    private int longest;
 
-    /** A buffered pair with its parsed form and the encoding made by {@code encodedBy}. */
-    private record Pending(BufferedPair buffered, NliPair pair, EncodedPair encoded, NliModel encodedBy) {}
+    /** A pair of this task in the scheduler, in sequence order. */
+    private record InFlight(BufferedPair buffered, InferenceScheduler.Job job) {}
 
     MicroBatcher(
             String storeName,
-            BatchPolicy policy,
             ActiveModel models,
             StreamerMetrics metrics,
-            BatchRunner runner,
-            LongSupplier wallClock,
+            InferenceScheduler scheduler,
             String deadLetterTopic) {
         this.storeName = storeName;
-        this.deadLetterTopic = deadLetterTopic;
-        this.runner = runner;
-        this.wallClock = wallClock;
-        this.policy = policy;
         this.models = models;
         this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.deadLetterTopic = deadLetterTopic;
     }
 
     @Override
@@ -83,21 +81,26 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
         this.context = context;
         this.store = context.getStateStore(storeName);
         this.deadLetterLimit = RecordSizeLimits.of(context.appConfigs(), deadLetterTopic);
+        this.task = scheduler.register();
         try (KeyValueIterator<Long, BufferedPair> it = store.all()) {
             while (it.hasNext()) {
                 BufferedPair b = it.next().value;
-                add(pending(b, readPair(b.value())));
+                // forced: forwarding is not allowed in init, and the previous run bounded how many there are
+                InFlight f = submit(b, readPair(b.value()));
+                task.offer(f.job(), true);
+                inFlight.addLast(f);
                 nextSeq = b.seq() + 1;
             }
         }
-        if (!pending.isEmpty()) {
-            LOG.infof("task %s: %d buffered pairs restored from the changelog", context.taskId(), pending.size());
+        if (!inFlight.isEmpty()) {
+            LOG.infof("task %s: %d buffered pairs restored from the changelog", context.taskId(), inFlight.size());
         }
-        context.schedule(policy.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+        context.schedule(FORWARD_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> forwardCompleted());
     }
 
     @Override
     public void process(Record<byte[], Intake> record) {
+        forwardCompleted();
         Intake.Accepted accepted = (Intake.Accepted) record.value();
         RecordMetadata source = context.recordMetadata().orElseThrow();
         List<BufferedPair.Header> headers = new ArrayList<>();
@@ -111,149 +114,66 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
                 source.topic(),
                 source.partition(),
                 source.offset(),
-                wallClock.getAsLong());
-        Pending p = pending(b, accepted.pair());
-
-        if (!pending.isEmpty()
-                && paddedTokens(
-                                pending.size() + 1,
-                                Math.max(longest, p.encoded().length()))
-                        > policy.maxTokens()) {
-            flush("tokens");
-        }
+                System.currentTimeMillis());
+        InFlight f = submit(b, accepted.pair());
         store.put(b.seq(), b);
-        add(p);
-        if (pending.size() >= policy.maxSize()) {
-            flush("size");
-        } else if (paddedTokens(pending.size(), longest) >= policy.maxTokens()) {
-            flush("tokens");
+        while (!task.offer(f.job(), false)) {
+            forwardCompleted();
+            scheduler.awaitSpace(SPACE_WAIT);
         }
+        inFlight.addLast(f);
     }
 
     @Override
     public void close() {
-        // The task is revoked or shut down: its buffered pairs stay in the changelog, not in this instance's queue.
-        metrics.dequeued(pending.size());
-        pending.clear();
+        // Revoked or shut down: queued pairs leave the scheduler, late completions are ignored; all stay in the
+        // changelog for whichever instance takes the task next.
+        task.close();
+        inFlight.clear();
     }
 
-    private void onTick(long now) {
-        if (!pending.isEmpty()
-                && now - pending.get(0).buffered().arrivedAtMs()
-                        >= policy.maxDelay().toMillis()) {
-            flush("delay");
+    /** Forwards the completed head of this task's pairs, in sequence order, deleting each from the store. */
+    private void forwardCompleted() {
+        for (InFlight f = inFlight.peekFirst(); f != null && f.job().outcome() != null; f = inFlight.peekFirst()) {
+            inFlight.pollFirst();
+            forward(f.buffered(), f.job().outcome());
         }
     }
 
-    private void flush(String trigger) {
-        int n = pending.size();
-        long inferenceStart = wallClock.getAsLong();
-        long t0 = System.nanoTime();
-        List<Outgoing> out = new ArrayList<>(n);
+    private void forward(BufferedPair b, InferenceScheduler.Outcome outcome) {
+        RecordHeaders original = new RecordHeaders();
+        b.headers().forEach(h -> original.add(h.key(), h.value()));
+        if (outcome.failure() == null) {
+            Outgoing out = new Outgoing(b.partition(), outcome.classification(), false);
+            context.forward(new Record<>(b.key(), out, b.timestamp(), original));
+        } else {
+            // A dead letter carries the pair's bytes and headers plus the dead-letter ones: sized like the intake's
+            // dead letters, or one large pair whose batch failed would abort every transaction of its task.
+            RuntimeException failure = outcome.failure();
+            RecordHeaders reason = new RecordHeaders();
+            DeadLetterHeaders.add(
+                    reason,
+                    DeadLetter.Reason.INFERENCE_FAILED,
+                    String.valueOf(failure.getMessage()),
+                    failure.getClass().getName(),
+                    b.topic(),
+                    b.partition(),
+                    b.offset());
+            DeadLetterFit.Fitted fitted = DeadLetterFit.fit(
+                    b.key(), b.value(), reason.toArray(), original.toArray(), b.timestamp(), deadLetterLimit);
+            Outgoing letter = new Outgoing(b.partition(), fitted.value(), true);
+            context.forward(new Record<>(b.key(), letter, b.timestamp(), fitted.headers()));
+            metrics.deadLettered(DeadLetter.Reason.INFERENCE_FAILED);
+        }
+        store.delete(b.seq());
+    }
+
+    /** Tokenized on the stream thread with the model served now (a worker re-encodes if a reload intervenes). */
+    private InFlight submit(BufferedPair b, NliPair pair) {
         try (ActiveModel.Lease lease = models.lease()) {
             NliModel model = lease.model();
-            List<EncodedPair> encoded = new ArrayList<>(n);
-            int[] lengths = new int[n];
-            for (int i = 0; i < n; i++) {
-                Pending p = pending.get(i);
-                // A reload between arrival and flush: encode with the tokenizer of the model that will run the batch.
-                EncodedPair e = p.encodedBy() == model
-                        ? p.encoded()
-                        : model.encode(p.pair().premise(), p.pair().hypothesis());
-                encoded.add(e);
-                lengths[i] = e.length();
-            }
-            double[][] probabilities = new double[n][];
-            long padded = 0;
-            for (int[] sub : SubBatches.plan(lengths, policy.subBatchOverheadTokens())) {
-                List<EncodedPair> rows = new ArrayList<>(sub.length);
-                for (int i : sub) {
-                    rows.add(encoded.get(i));
-                }
-                double[][] result = runner.run(model, rows);
-                for (int j = 0; j < sub.length; j++) {
-                    probabilities[sub[j]] = result[j];
-                }
-                padded += (long) sub.length * lengths[sub[sub.length - 1]];
-            }
-            double inferenceMs = (System.nanoTime() - t0) / 1e6;
-            Instant now = Instant.now();
-            for (int i = 0; i < n; i++) {
-                Pending p = pending.get(i);
-                double queueMs = inferenceStart - p.buffered().arrivedAtMs();
-                NliClassification c = Classifications.of(
-                        p.pair(),
-                        probabilities[i],
-                        model.ref(),
-                        encoded.get(i).truncated(),
-                        lengths[i],
-                        queueMs,
-                        inferenceMs,
-                        now);
-                out.add(new Outgoing(p.buffered().partition(), Json.mapper().writeValueAsBytes(c), false));
-                metrics.classified(c.label(), queueMs);
-            }
-            metrics.batch(trigger, n, policy.maxSize(), padded, System.nanoTime() - t0);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serialize a classification", e);
-        } catch (RuntimeException e) {
-            // Nothing is lost and the partition does not stall: the batch goes to the DLQ, replayable once fixed.
-            LOG.errorf(e, "inference failed on a batch of %d pairs; dead-lettering them", n);
-            out.clear();
-            for (Pending p : pending) {
-                out.add(new Outgoing(p.buffered().partition(), p.buffered().value(), true));
-                metrics.deadLettered(DeadLetter.Reason.INFERENCE_FAILED);
-            }
-            forward(out, e);
-            return;
-        }
-        forward(out, null);
-    }
-
-    private void forward(List<Outgoing> out, RuntimeException failure) {
-        for (int i = 0; i < out.size(); i++) {
-            BufferedPair b = pending.get(i).buffered();
-            RecordHeaders original = new RecordHeaders();
-            b.headers().forEach(h -> original.add(h.key(), h.value()));
-            if (failure == null) {
-                context.forward(new Record<>(b.key(), out.get(i), b.timestamp(), original));
-            } else {
-                // A dead letter carries the pair's bytes and headers plus the dead-letter ones: sized like the intake's
-                // dead letters, or one large pair whose batch failed would abort every transaction of its task.
-                RecordHeaders reason = new RecordHeaders();
-                DeadLetterHeaders.add(
-                        reason,
-                        DeadLetter.Reason.INFERENCE_FAILED,
-                        String.valueOf(failure.getMessage()),
-                        failure.getClass().getName(),
-                        b.topic(),
-                        b.partition(),
-                        b.offset());
-                DeadLetterFit.Fitted fitted = DeadLetterFit.fit(
-                        b.key(), b.value(), reason.toArray(), original.toArray(), b.timestamp(), deadLetterLimit);
-                Outgoing letter = new Outgoing(out.get(i).sourcePartition(), fitted.value(), true);
-                context.forward(new Record<>(b.key(), letter, b.timestamp(), fitted.headers()));
-            }
-            store.delete(b.seq());
-        }
-        metrics.dequeued(pending.size());
-        pending.clear();
-        longest = 0;
-    }
-
-    private void add(Pending p) {
-        pending.add(p);
-        metrics.enqueued(1);
-        longest = Math.max(longest, p.encoded().length());
-    }
-
-    private static long paddedTokens(int rows, int longest) {
-        return (long) rows * longest;
-    }
-
-    private Pending pending(BufferedPair b, NliPair pair) {
-        try (ActiveModel.Lease lease = models.lease()) {
-            return new Pending(b, pair, lease.model().encode(pair.premise(), pair.hypothesis()), lease.model());
+            EncodedPair encoded = model.encode(pair.premise(), pair.hypothesis());
+            return new InFlight(b, task.job(pair, encoded, model, b.arrivedAtMs()));
         }
     }
 

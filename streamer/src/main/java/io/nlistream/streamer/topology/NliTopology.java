@@ -1,10 +1,8 @@
 package io.nlistream.streamer.topology;
 
 import io.nlistream.streamer.bundle.ActiveModel;
-import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import java.util.Map;
-import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -27,29 +25,18 @@ public final class NliTopology {
 
     private NliTopology() {}
 
-    public static Topology build(TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics) {
-        return build(topics, policy, models, metrics, BatchRunner.DIRECT);
-    }
-
-    /** The same topology with batches run by {@code runner} (the benchmark's simulated accelerator). */
+    /**
+     * The topology; its batchers hand pairs to {@code scheduler}, which the instance's tasks share (one per
+     * instance, so batches form across partitions).
+     */
     public static Topology build(
-            TopicNames topics, BatchPolicy policy, ActiveModel models, StreamerMetrics metrics, BatchRunner runner) {
-        return build(topics, policy, models, metrics, runner, System::currentTimeMillis);
-    }
-
-    /** {@code wallClock} stamps arrivals; tests on TopologyTestDriver pass its mock wall clock. */
-    static Topology build(
-            TopicNames topics,
-            BatchPolicy policy,
-            ActiveModel models,
-            StreamerMetrics metrics,
-            BatchRunner runner,
-            LongSupplier wallClock) {
+            TopicNames topics, ActiveModel models, StreamerMetrics metrics, InferenceScheduler scheduler) {
         Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
 
-        // The buffer of pairs waiting for their batch: in memory (it holds at most one batch per task) and
-        // changelogged, so it is restored after a crash. Cached: a pair put and deleted within one commit interval
+        // The pairs between arrival and forwarded classification: in memory (bounded by the scheduler's admission
+        // limit) and changelogged, so it is restored after a crash. Cached: a pair put and deleted within one commit
+        // interval
         // (the common case under load) reaches the changelog as one tombstone instead of a value and a tombstone;
         // the cache is flushed before each commit, so what is buffered at a commit is in the changelog with it.
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -71,8 +58,7 @@ public final class NliTopology {
 
         Map<String, KStream<byte[], Outgoing>> classified = intake.get("intake-accepted")
                 .process(
-                        () -> new MicroBatcher(
-                                BUFFER_STORE, policy, models, metrics, runner, wallClock, topics.deadLetters()),
+                        () -> new MicroBatcher(BUFFER_STORE, models, metrics, scheduler, topics.deadLetters()),
                         Named.as("micro-batch-classify"),
                         BUFFER_STORE)
                 .split(Named.as("classified-"))

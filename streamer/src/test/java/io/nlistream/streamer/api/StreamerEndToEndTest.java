@@ -365,6 +365,14 @@ class StreamerEndToEndTest {
                 .body(containsString("nli_batch_tokens_bucket"))
                 .body(containsString("nli_queue_seconds"))
                 .body(containsString("nli_inference_seconds"))
+                .body(containsString("nli_batch_fill"))
+                .body(containsString("nli_queue_depth"))
+                .body(containsString("nli_inference_busy_seconds_total"))
+                // Kafka Streams' own loop, from Quarkus' Kafka Streams binder (names documented in docs/streamer.md)
+                .body(containsString("kafka_stream_thread_process_ratio"))
+                .body(containsString("kafka_stream_thread_commit_ratio"))
+                .body(containsString("kafka_stream_thread_punctuate_ratio"))
+                .body(containsString("kafka_stream_thread_poll_ratio"))
                 .body(containsString("provider=\"cpu\""));
     }
 

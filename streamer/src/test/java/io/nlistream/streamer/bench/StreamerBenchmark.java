@@ -15,6 +15,7 @@ import io.nlistream.streamer.inference.SubBatches;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.support.Pairs;
 import io.nlistream.streamer.topology.BatchPolicy;
+import io.nlistream.streamer.topology.InferenceScheduler;
 import io.nlistream.streamer.topology.NliTopology;
 import io.nlistream.streamer.topology.TopicNames;
 import io.nlistream.tokenizer.EncodedPair;
@@ -53,7 +54,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * <ol>
  *   <li>raw: tokenization + ONNX Runtime on the batches the micro-batcher would form (same size/token policy,
  *       same length-sorted sub-batches), no Kafka — the ceiling;</li>
- *   <li>a backlog drained end to end, with 1 and 2 stream threads (scaling), mean batch ÷ max batch;</li>
+ *   <li>a backlog drained end to end, with 1 and 2 inference workers (scaling; one stream thread,
+ *       {@code -Dbench.stream.threads}), mean batch ÷ max batch;</li>
  *   <li>the same through a simulated accelerator ({@link SimulatedAccelerator}, {@code -Dbench.service.ms}, 10):
  *       throughput ÷ (max batch ÷ service time) and the device's busy ratio;</li>
  *   <li>per record (max batch 1), for the micro-batching gain;</li>
@@ -101,9 +103,9 @@ public final class StreamerBenchmark {
         try (KafkaBroker broker = KafkaBrokers.start()) {
             String bootstrap = broker.bootstrapServers();
             Run micro = drain(bootstrap, models, pairs, MICRO, BatchRunner.DIRECT, 1, "micro-t1");
-            report("Kafka EOS end to end, 1 stream thread", micro.pairsPerSecond);
+            report("Kafka EOS end to end, 1 worker", micro.pairsPerSecond);
             Run micro2 = drain(bootstrap, models, pairs, MICRO, BatchRunner.DIRECT, 2, "micro-t2");
-            report("Kafka EOS end to end, 2 stream threads", micro2.pairsPerSecond);
+            report("Kafka EOS end to end, 2 workers", micro2.pairsPerSecond);
             SimulatedAccelerator device = new SimulatedAccelerator(SERVICE_MS);
             List<NliPair> devicePairs = pairs.subList(0, Math.min(n, 20_000));
             Run sim = drain(bootstrap, models, devicePairs, DEVICE, device, 1, "device-t1");
@@ -115,14 +117,14 @@ public final class StreamerBenchmark {
                     drain(bootstrap, models, pairs.subList(0, perRecordN), PER_RECORD, BatchRunner.DIRECT, 1, "single");
             report("Kafka EOS end to end, per record", single.pairsPerSecond);
             Run best = micro2.pairsPerSecond > micro.pairsPerSecond ? micro2 : micro;
-            Run latency = paced(bootstrap, models, pairs, best.pairsPerSecond / 2, latencySeconds, best.threads);
+            Run latency = paced(bootstrap, models, pairs, best.pairsPerSecond / 2, latencySeconds, best.workers);
             double deviceCeiling = DEVICE.maxSize() / device.serviceSeconds();
 
             System.out.println();
             System.out.println("== targets (docs/streamer.md, Benchmark) ==");
             System.out.printf(
                     Locale.ROOT,
-                    "1. backlog end to end: %.0f pairs/s (1 thread), %.0f (2 threads);"
+                    "1. backlog end to end: %.0f pairs/s (1 worker), %.0f (2 workers);"
                             + " mean batch %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max)%n",
                     micro.pairsPerSecond,
                     micro2.pairsPerSecond,
@@ -132,9 +134,10 @@ public final class StreamerBenchmark {
             System.out.printf(
                     Locale.ROOT,
                     "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
-                            + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f (1 thread); %.0f "
-                            + "pairs/s ="
-                            + " %.2f × ceiling, busy %.2f, mean batch %.1f (2 threads) (target ≥ 0.8)%n",
+                            + " %.0f pairs/s = %.2f × ceiling, device busy %.2f, mean batch %.1f, mean call %.1f ms"
+                            + " (1 worker); %.0f pairs/s = %.2f × ceiling, busy %.2f, mean batch %.1f, mean call"
+                            + " %.1f ms (2 workers) (target ≥ 0.8; a call longer than the service time means the"
+                            + " real model inside it is CPU-bound on this machine)%n",
                     SERVICE_MS,
                     DEVICE.maxSize(),
                     deviceCeiling,
@@ -142,31 +145,33 @@ public final class StreamerBenchmark {
                     sim.pairsPerSecond / deviceCeiling,
                     simBusy,
                     sim.meanBatch,
+                    device.busyNanos() / 1e6 / device.calls(),
                     sim2.pairsPerSecond,
                     sim2.pairsPerSecond / deviceCeiling,
                     sim2Busy,
-                    sim2.meanBatch);
+                    sim2.meanBatch,
+                    device2.busyNanos() / 1e6 / device2.calls());
             System.out.printf(
                     Locale.ROOT,
-                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 thread), %.3f (2 threads)" + " (target ≥ "
+                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 worker), %.3f (2 workers)" + " (target ≥ "
                             + "0.9)%n",
                     micro.pairsPerSecond / rawMicro,
                     micro2.pairsPerSecond / rawMicro);
             double bound = MICRO.maxDelay().toMillis() + 2 * best.meanInferenceMs;
             System.out.printf(
                     Locale.ROOT,
-                    "4. latency at %.1f pairs/s (half max, %d thread(s)): p50 %.0f ms,"
+                    "4. latency at %.1f pairs/s (half max, %d worker(s)): p50 %.0f ms,"
                             + " p99 %.0f ms over %d pairs (target p99 ≤ max delay + 2 × batch inference = %.0f "
                             + "ms)%n",
                     latency.rate,
-                    best.threads,
+                    best.workers,
                     latency.p50,
                     latency.p99,
                     latency.count,
                     bound);
             System.out.printf(
                     Locale.ROOT,
-                    "5. scaling, 2 ÷ 1 stream threads: %.2f (end to end), %.2f (simulated" + " accelerator)%n",
+                    "5. scaling, 2 ÷ 1 inference workers: %.2f (end to end), %.2f (simulated" + " accelerator)%n",
                     micro2.pairsPerSecond / micro.pairsPerSecond,
                     sim2.pairsPerSecond / sim.pairsPerSecond);
             System.out.printf(
@@ -175,9 +180,10 @@ public final class StreamerBenchmark {
                     micro.pairsPerSecond / single.pairsPerSecond);
             System.out.printf(
                     Locale.ROOT, "micro-batched ÷ per-record (raw ORT):          %.2f%n", rawMicro / rawSingle);
-            System.out.println("batch sizes, backlog drain (1 thread): " + micro.batchSizes);
-            System.out.println("batch sizes, backlog drain (2 threads): " + micro2.batchSizes);
-            System.out.println("batch sizes, simulated accelerator (1 thread): " + sim.batchSizes);
+            System.out.println("batch sizes, backlog drain (1 worker): " + micro.batchSizes);
+            System.out.println("batch sizes, backlog drain (2 workers): " + micro2.batchSizes);
+            System.out.println("batch sizes, simulated accelerator (1 worker): " + sim.batchSizes);
+            System.out.println("batch sizes, simulated accelerator (2 workers): " + sim2.batchSizes);
             System.out.println("batch sizes, half-load run: " + latency.batchSizes);
         }
         models.close();
@@ -220,7 +226,7 @@ public final class StreamerBenchmark {
     private record Run(
             double pairsPerSecond,
             double seconds,
-            int threads,
+            int workers,
             double meanBatch,
             double meanInferenceMs,
             double rate,
@@ -238,12 +244,12 @@ public final class StreamerBenchmark {
             List<NliPair> pairs,
             BatchPolicy policy,
             BatchRunner runner,
-            int threads,
+            int workers,
             String name)
             throws Exception {
         TopicNames topics = topics(bootstrap, name);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        KafkaStreams streams = streams(bootstrap, topics, policy, models, runner, registry, name, threads);
+        Streams streams = streams(bootstrap, topics, policy, models, runner, registry, name, workers);
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, topics.classifications());
                 KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
             List<ProducerRecord<byte[], byte[]>> records = pairs.stream()
@@ -263,7 +269,7 @@ public final class StreamerBenchmark {
             return new Run(
                     pairs.size() / seconds,
                     seconds,
-                    threads,
+                    workers,
                     sizes.mean(),
                     inferenceMs,
                     0,
@@ -278,12 +284,11 @@ public final class StreamerBenchmark {
 
     /** Pairs sent at a fixed rate; latency = output arrival − input record timestamp (copied onto the output). */
     private static Run paced(
-            String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds, int threads)
+            String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds, int workers)
             throws Exception {
         TopicNames topics = topics(bootstrap, "paced");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        KafkaStreams streams =
-                streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced", threads);
+        Streams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced", workers);
         int count = (int) Math.max(10, Math.min(rate * seconds, 20_000));
         long intervalNanos = (long) (1e9 / rate);
         List<Double> latencies = new ArrayList<>();
@@ -327,7 +332,7 @@ public final class StreamerBenchmark {
         return new Run(
                 0,
                 0,
-                threads,
+                workers,
                 0,
                 0,
                 rate,
@@ -367,8 +372,24 @@ public final class StreamerBenchmark {
         return t;
     }
 
-    /** The production settings of application.properties, started and waited for RUNNING. */
-    private static KafkaStreams streams(
+    /** A running topology and the scheduler its tasks share; closing stops both. */
+    private record Streams(KafkaStreams streams, InferenceScheduler scheduler) implements AutoCloseable {
+        void close(Duration timeout) {
+            streams.close(timeout);
+            scheduler.close();
+        }
+
+        @Override
+        public void close() {
+            close(Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * The production settings of application.properties, one stream thread, {@code workers} inference workers,
+     * started and waited for RUNNING.
+     */
+    private static Streams streams(
             String bootstrap,
             TopicNames topics,
             BatchPolicy policy,
@@ -376,7 +397,7 @@ public final class StreamerBenchmark {
             BatchRunner runner,
             SimpleMeterRegistry registry,
             String name,
-            int threads)
+            int workers)
             throws Exception {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + name);
@@ -384,19 +405,21 @@ public final class StreamerBenchmark {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // application.properties' values; -Dbench.commit.interval.ms / -Dbench.poll.ms to explore
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.getInteger("bench.commit.interval.ms", 100));
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger("bench.stream.threads", 1));
         p.put(StreamsConfig.POLL_MS_CONFIG, Integer.getInteger("bench.poll.ms", 5));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(
                 StreamsConfig.STATE_DIR_CONFIG,
                 Files.createTempDirectory("nli-bench-state").toString());
-        KafkaStreams streams =
-                new KafkaStreams(NliTopology.build(topics, policy, models, new StreamerMetrics(registry), runner), p);
+        StreamerMetrics metrics = new StreamerMetrics(registry);
+        InferenceScheduler scheduler = new InferenceScheduler(
+                policy, models, metrics, runner, workers, InferenceScheduler.defaultMaxOutstanding(policy, workers));
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler), p);
         streams.start();
         while (streams.state() != KafkaStreams.State.RUNNING) {
             Thread.sleep(50);
         }
-        return streams;
+        return new Streams(streams, scheduler);
     }
 
     private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {

@@ -22,10 +22,8 @@ import io.nlistream.tokenizer.EncodedPair;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -38,7 +36,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The micro-batcher's flush rules (size, token budget, wall-clock delay) and its ordering, on TopologyTestDriver. */
+/**
+ * How batches are cut (size, token budget, max delay on a short queue) and the order results come out in, on
+ * TopologyTestDriver with the real scheduler (one worker, real time).
+ */
 class BatchingRulesTest {
     private static final TopicNames TOPICS = new TopicNames("in", "out", "dlq");
     private static final Duration NEVER = Duration.ofHours(1);
@@ -59,51 +60,56 @@ class BatchingRulesTest {
         models.close();
     }
 
-    /** A driver over the topology with the given policy; the test pipes pairs in and reads classifications. */
     /**
-     * A driver over the topology with the given policy; the test pipes pairs in and reads classifications. The
-     * batcher stamps arrivals with the wall clock, so the harness gives it a clock that moves with the driver's.
+     * A driver over the topology with the given policy and a one-worker scheduler; the test pipes pairs in and reads
+     * classifications, which the batcher forwards from its wall-clock punctuation once the worker has run them.
      */
     private record Harness(
             TopologyTestDriver driver,
+            InferenceScheduler scheduler,
             TestInputTopic<byte[], byte[]> in,
             TestOutputTopic<byte[], byte[]> out,
-            SimpleMeterRegistry registry,
-            AtomicLong clock)
+            SimpleMeterRegistry registry)
             implements AutoCloseable {
         static Harness of(BatchPolicy policy) {
-            AtomicLong clock = new AtomicLong(1_700_000_000_000L);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            StreamerMetrics metrics = new StreamerMetrics(registry);
+            InferenceScheduler scheduler = new InferenceScheduler(
+                    policy,
+                    models,
+                    metrics,
+                    BatchRunner.DIRECT,
+                    1,
+                    InferenceScheduler.defaultMaxOutstanding(policy, 1));
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batching-test");
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-            TopologyTestDriver driver = new TopologyTestDriver(
-                    NliTopology.build(
-                            TOPICS, policy, models, new StreamerMetrics(registry), BatchRunner.DIRECT, clock::get),
-                    props,
-                    Instant.ofEpochMilli(clock.get()));
+            TopologyTestDriver driver =
+                    new TopologyTestDriver(NliTopology.build(TOPICS, models, metrics, scheduler), props);
             return new Harness(
                     driver,
+                    scheduler,
                     driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer()),
                     driver.createOutputTopic("out", new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-                    registry,
-                    clock);
-        }
-
-        void advance(Duration d) {
-            clock.addAndGet(d.toMillis());
-            driver.advanceWallClockTime(d);
+                    registry);
         }
 
         void send(NliPair pair) {
             in.pipeInput(pair.id().getBytes(), Pairs.json(pair));
         }
 
-        List<String> ids() {
-            return out.readRecordsToList().stream()
+        /** The ids of exactly the next {@code n} classifications. */
+        List<String> ids(int n) {
+            return TestDrivers.await(driver, out, n).stream()
                     .map(r -> read(r.value()).get("id").asText())
                     .toList();
+        }
+
+        /** Nothing comes out while {@code d} of real time passes (a worker would have run a full batch by then). */
+        boolean staysEmpty(Duration d) {
+            TestDrivers.idle(driver, d);
+            return out.isEmpty();
         }
 
         double batches(String trigger) {
@@ -114,6 +120,7 @@ class BatchingRulesTest {
         @Override
         public void close() {
             driver.close();
+            scheduler.close();
         }
     }
 
@@ -122,13 +129,18 @@ class BatchingRulesTest {
         try (Harness h = Harness.of(new BatchPolicy(4, 1_000_000, NEVER, 256))) {
             List<NliPair> pairs = Pairs.pairs("size", 10);
             pairs.subList(0, 3).forEach(h::send);
-            assertThat(h.out.isEmpty()).as("3 of 4 pairs: nothing flushed yet").isTrue();
+            assertThat(h.staysEmpty(Duration.ofMillis(300)))
+                    .as("3 of 4 pairs: nothing flushed yet")
+                    .isTrue();
 
             h.send(pairs.get(3));
-            assertThat(h.ids()).containsExactly("size-0", "size-1", "size-2", "size-3");
+            assertThat(h.ids(4)).containsExactly("size-0", "size-1", "size-2", "size-3");
 
             pairs.subList(4, 10).forEach(h::send);
-            assertThat(h.ids()).containsExactly("size-4", "size-5", "size-6", "size-7");
+            assertThat(h.ids(4)).containsExactly("size-4", "size-5", "size-6", "size-7");
+            assertThat(h.staysEmpty(Duration.ofMillis(300)))
+                    .as("size-8, size-9 wait")
+                    .isTrue();
             assertThat(h.batches("size")).isEqualTo(2);
             assertThat(h.registry.find("nli.queue.depth").gauge().value())
                     .as("size-8, size-9 wait")
@@ -152,33 +164,34 @@ class BatchingRulesTest {
         try (Harness h = Harness.of(new BatchPolicy(32, 2 * length + 1, NEVER, 256))) {
             h.send(new NliPair("t-0", pair.premise(), pair.hypothesis()));
             h.send(new NliPair("t-1", pair.premise(), pair.hypothesis()));
-            assertThat(h.out.isEmpty()).isTrue();
+            assertThat(h.staysEmpty(Duration.ofMillis(300))).isTrue();
 
             h.send(new NliPair("t-2", pair.premise(), pair.hypothesis()));
-            assertThat(h.ids()).containsExactly("t-0", "t-1");
+            assertThat(h.ids(2)).containsExactly("t-0", "t-1");
+            assertThat(h.staysEmpty(Duration.ofMillis(200))).as("t-2 waits").isTrue();
             assertThat(h.batches("tokens")).isEqualTo(1);
         }
         // A single pair above the budget goes alone, at once.
         try (Harness h = Harness.of(new BatchPolicy(32, length - 1, NEVER, 256))) {
             h.send(new NliPair("alone", pair.premise(), pair.hypothesis()));
-            assertThat(h.ids()).containsExactly("alone");
+            assertThat(h.ids(1)).containsExactly("alone");
         }
     }
 
     @Test
-    void flushesWhenTheOldestPairHasWaitedMaxDelay() {
-        try (Harness h = Harness.of(new BatchPolicy(32, 1_000_000, Duration.ofMillis(40), 256))) {
+    void aShortQueueWaitsForTheOldestPairsMaxDelayThenGoesAsOneBatch() throws InterruptedException {
+        Duration maxDelay = Duration.ofMillis(400);
+        try (Harness h = Harness.of(new BatchPolicy(32, 1_000_000, maxDelay, 256))) {
+            long t0 = System.nanoTime();
             h.send(Pairs.pair("d-0", 0));
-            h.advance(Duration.ofMillis(20));
+            Thread.sleep(100);
             h.send(Pairs.pair("d-1", 1));
-            h.advance(Duration.ofMillis(10));
-            assertThat(h.out.isEmpty())
-                    .as("the oldest pair has waited 30 ms of 40")
-                    .isTrue();
-
-            h.advance(Duration.ofMillis(10));
-            assertThat(h.ids()).containsExactly("d-0", "d-1");
+            List<String> ids = h.ids(2);
+            long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ids).containsExactly("d-0", "d-1");
+            assertThat(waitedMs).as("no earlier than d-0's max delay").isGreaterThanOrEqualTo(maxDelay.toMillis());
             assertThat(h.batches("delay")).isEqualTo(1);
+            assertThat(h.registry.find("nli.batch.size").summary().max()).isEqualTo(2);
         }
     }
 
@@ -190,7 +203,7 @@ class BatchingRulesTest {
             for (NliPair p : pairs) {
                 h.in.pipeInput(p.id().getBytes(), Pairs.json(p));
             }
-            List<TestRecord<byte[], byte[]>> out = h.out.readRecordsToList();
+            List<TestRecord<byte[], byte[]>> out = TestDrivers.await(h.driver, h.out, 12);
             assertThat(out).hasSize(12);
             try (ActiveModel.Lease lease = models.lease()) {
                 NliModel model = lease.model();

@@ -75,8 +75,15 @@ public final class CrashWorker {
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
         p.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 5000);
-        KafkaStreams streams = new KafkaStreams(
-                NliTopology.build(topics, policy, models, new StreamerMetrics(new SimpleMeterRegistry()), runner), p);
+        StreamerMetrics metrics = new StreamerMetrics(new SimpleMeterRegistry());
+        InferenceScheduler scheduler = new InferenceScheduler(
+                policy, models, metrics, runner, 1, InferenceScheduler.defaultMaxOutstanding(policy, 1));
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler), p);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.NOT_RUNNING) {
+                scheduler.close();
+            }
+        });
         streams.start();
         return streams;
     }

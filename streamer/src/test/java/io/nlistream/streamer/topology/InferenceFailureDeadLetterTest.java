@@ -61,16 +61,10 @@ class InferenceFailureDeadLetterTest {
             props.put(RecordSizeLimits.OVERRIDE_PREFIX + TOPICS.deadLetters(), Integer.toString(DLQ_LIMIT));
             props.put(RecordSizeLimits.OVERRIDE_PREFIX + TOPICS.classifications(), "1048576");
             BatchPolicy policy = new BatchPolicy(3, 1_000_000, Duration.ofHours(1), 256);
-            try (TopologyTestDriver driver = new TopologyTestDriver(
-                    NliTopology.build(
-                            TOPICS,
-                            policy,
-                            models,
-                            new StreamerMetrics(new SimpleMeterRegistry()),
-                            failingOnce,
-                            System::currentTimeMillis),
-                    props,
-                    Instant.now())) {
+            StreamerMetrics metrics = new StreamerMetrics(new SimpleMeterRegistry());
+            try (InferenceScheduler scheduler = new InferenceScheduler(policy, models, metrics, failingOnce, 1, 12);
+                    TopologyTestDriver driver = new TopologyTestDriver(
+                            NliTopology.build(TOPICS, models, metrics, scheduler), props, Instant.now())) {
                 TestInputTopic<byte[], byte[]> in =
                         driver.createInputTopic("in", new ByteArraySerializer(), new ByteArraySerializer());
                 TestOutputTopic<byte[], byte[]> out =
@@ -84,7 +78,7 @@ class InferenceFailureDeadLetterTest {
                 List<NliPair> first = List.of(Pairs.pair("small-0", 0), large, Pairs.pair("small-2", 2));
                 first.forEach(p -> in.pipeInput(p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)));
 
-                List<TestRecord<byte[], byte[]>> letters = dlq.readRecordsToList();
+                List<TestRecord<byte[], byte[]>> letters = TestDrivers.await(driver, dlq, 3);
                 assertThat(letters)
                         .extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
                         .containsExactly("small-0", "big-1", "small-2");
@@ -107,7 +101,7 @@ class InferenceFailureDeadLetterTest {
 
                 List<NliPair> later = Pairs.pairs("later", 3);
                 later.forEach(p -> in.pipeInput(p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)));
-                assertThat(out.readRecordsToList())
+                assertThat(TestDrivers.await(driver, out, 3))
                         .extracting(
                                 r -> Json.mapper().readTree(r.value()).get("id").asText())
                         .containsExactly("later-0", "later-1", "later-2");
