@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +34,6 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  */
 final class EmbeddedKraftBroker implements KafkaBroker {
     static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
-    private static final String SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private final BrokerSpec spec;
@@ -83,7 +83,7 @@ final class EmbeddedKraftBroker implements KafkaBroker {
         if (tls != null) {
             String listener = "listener.name.sasl_ssl.";
             p.put(listener + "sasl.enabled.mechanisms", SCRAM_MECHANISM);
-            p.put(listener + "scram-sha-512.sasl.jaas.config", SCRAM_LOGIN + " required;");
+            p.put(listener + "scram-sha-512.sasl.jaas.config", SaslSslAccess.SCRAM_LOGIN + " required;");
             p.put(listener + "ssl.keystore.location", tls.keystore().toString());
             p.put(listener + "ssl.keystore.password", tls.password());
             p.put(listener + "ssl.key.password", tls.password());
@@ -98,23 +98,23 @@ final class EmbeddedKraftBroker implements KafkaBroker {
     }
 
     @Override
+    public Optional<SaslSslAccess> saslSsl() {
+        return Optional.ofNullable(tls)
+                .map(t ->
+                        new SaslSslAccess(SCRAM_MECHANISM, user, password, t.truststore(), TestTls.TYPE, t.password()));
+    }
+
+    @Override
     public Map<String, String> clientSecurity() {
-        if (tls == null) {
-            return Map.of();
-        }
-        return Map.of(
-                "security.protocol",
-                "SASL_SSL",
-                "sasl.mechanism",
-                SCRAM_MECHANISM,
-                "sasl.jaas.config",
-                SCRAM_LOGIN + " required username=\"" + user + "\" password=\"" + password + "\";",
-                "ssl.truststore.location",
-                tls.truststore().toString(),
-                "ssl.truststore.password",
-                tls.password(),
-                "ssl.truststore.type",
-                TestTls.TYPE);
+        return saslSsl()
+                .map(access -> Map.of(
+                        "security.protocol", "SASL_SSL",
+                        "sasl.mechanism", access.mechanism(),
+                        "sasl.jaas.config", access.jaasConfig(),
+                        "ssl.truststore.location", access.truststore().toString(),
+                        "ssl.truststore.password", access.truststorePassword(),
+                        "ssl.truststore.type", access.truststoreType()))
+                .orElse(Map.of());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.nlistream.kafkatest;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** A real Kafka broker a test talks to over the network; close() stops it and deletes its data. */
 public interface KafkaBroker extends AutoCloseable {
@@ -13,6 +14,11 @@ public interface KafkaBroker extends AutoCloseable {
      */
     default Map<String, String> clientSecurity() {
         return Map.of();
+    }
+
+    /** For a SASL_SSL broker, its user and truststore; empty for a PLAINTEXT one. */
+    default Optional<SaslSslAccess> saslSsl() {
+        return Optional.empty();
     }
 
     /** {@code bootstrap.servers} plus {@link #clientSecurity()}: ready for Admin, producers and consumers. */

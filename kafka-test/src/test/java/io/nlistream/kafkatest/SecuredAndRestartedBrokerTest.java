@@ -33,6 +33,10 @@ class SecuredAndRestartedBrokerTest {
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                 .containsKeys("sasl.jaas.config", "ssl.truststore.location", "ssl.truststore.password");
+        assertThat(broker.saslSsl()).hasValueSatisfying(access -> {
+            assertThat(access.truststore()).isRegularFile();
+            assertThat(access.mechanism()).isEqualTo("SCRAM-SHA-512");
+        });
         String topic = "secured-" + UUID.randomUUID();
         try (Admin admin = Admin.create(broker.clientConfig())) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
