@@ -11,9 +11,9 @@ import io.nlistream.schemas.event.NliPair;
 import io.nlistream.streamer.support.KafkaIO;
 import io.nlistream.streamer.support.Pairs;
 import io.nlistream.streamer.support.StreamerTestResource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,11 +35,25 @@ import org.junit.jupiter.api.Test;
  * while it is down, and every pair published before and after comes out exactly once.
  */
 @QuarkusTest
-@QuarkusTestResource(
-        value = StreamerTestResource.class,
-        restrictToAnnotatedClass = true,
-        initArgs = @ResourceArg(name = KafkaTestResource.RESTARTABLE_ARG, value = "true"))
+@TestProfile(BrokerOutageTest.OwnBroker.class)
 class BrokerOutageTest {
+    /**
+     * Only this class's broker: the streamer tests' shared resource (restrictToAnnotatedClass = false elsewhere) would
+     * otherwise start too and race this one for kafka.bootstrap.servers.
+     */
+    public static class OwnBroker implements QuarkusTestProfile {
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(
+                    StreamerTestResource.class, Map.of(KafkaTestResource.RESTARTABLE_ARG, "true")));
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+
     /** The chart's readiness probe timeoutSeconds: an answer slower than that is a failed probe, not a DOWN. */
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     /** "Promptly": well under the producer's 10 s delivery timeout, which is what answered before the broker check. */
