@@ -7,14 +7,16 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * JUnit 5: {@code @ExtendWith(KafkaBrokerExtension.class)} gives test methods and constructors a {@link KafkaBroker}
- * parameter. One broker serves the whole test run (started on first use, stopped when JUnit closes its root store).
+ * parameter. One broker of each kind serves the whole test run (started on first use, stopped when JUnit closes its
+ * root store): the plain one, or with {@link SaslSsl} on the parameter a SASL_SSL one. They are shared, so they
+ * cannot be stopped: a test that needs an outage starts its own with {@code KafkaBrokers.start(spec.restartable())}.
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        broker(context);
+        broker(context, BrokerSpec.plaintext());
     }
 
     @Override
@@ -24,13 +26,13 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, ParameterR
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        return broker(context);
+        return broker(context, parameter.isAnnotated(SaslSsl.class) ? BrokerSpec.saslSsl() : BrokerSpec.plaintext());
     }
 
-    private static KafkaBroker broker(ExtensionContext context) {
+    private static KafkaBroker broker(ExtensionContext context, BrokerSpec spec) {
         return context.getRoot()
                 .getStore(NS)
-                .getOrComputeIfAbsent("broker", k -> new Holder(KafkaBrokers.start()), Holder.class)
+                .getOrComputeIfAbsent(spec, k -> new Holder(KafkaBrokers.start(spec)), Holder.class)
                 .broker;
     }
 

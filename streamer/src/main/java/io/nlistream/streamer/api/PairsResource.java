@@ -8,6 +8,7 @@ import io.nlistream.schemas.event.NliPair;
 import io.nlistream.schemas.validation.ContractSchema;
 import io.nlistream.schemas.validation.SchemaValidator;
 import io.nlistream.schemas.validation.Violation;
+import io.nlistream.streamer.ops.BrokerProbe;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -41,9 +42,11 @@ public class PairsResource {
     static final long ACK_TIMEOUT_SECONDS = 20;
 
     private final Emitter<byte[]> pairs;
+    private final BrokerProbe broker;
 
-    public PairsResource(@Channel("pairs-out") Emitter<byte[]> pairs) {
+    public PairsResource(@Channel("pairs-out") Emitter<byte[]> pairs, BrokerProbe broker) {
         this.pairs = pairs;
+        this.broker = broker;
     }
 
     @POST
@@ -91,6 +94,21 @@ public class PairsResource {
             return done(Response.status(400)
                     .entity(Map.of("error", "invalid nli-pair(s); nothing was published", "problems", problems)));
         }
+        // Asked first so a request during an outage gets its 503 in ~2 s with nothing sent, rather than after the
+        // producer's delivery timeout with the pairs in doubt (a timed-out send may still have been written).
+        return broker.check()
+                .subscribeAsCompletionStage()
+                .thenCompose(reach -> reach.reachable()
+                        ? send(items, valid, traceparent)
+                        : done(Response.status(503)
+                                .header("Retry-After", "5")
+                                .entity(Map.of(
+                                        "error",
+                                        "Kafka is unreachable (" + reach.detail()
+                                                + "); nothing was published, retry later"))));
+    }
+
+    private CompletionStage<Response> send(List<JsonNode> items, List<NliPair> valid, String traceparent) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         for (int i = 0; i < valid.size(); i++) {
             CompletableFuture<Void> ack = new CompletableFuture<>();
@@ -122,6 +140,7 @@ public class PairsResource {
                 .thenApply(x -> Response.accepted(Map.of("published", ids.size(), "ids", ids))
                         .build())
                 .exceptionally(e -> Response.status(503)
+                        .header("Retry-After", "5")
                         .entity(Map.of(
                                 "error", "Kafka did not acknowledge the pairs: " + e.getMessage() + "; retry later"))
                         .build());

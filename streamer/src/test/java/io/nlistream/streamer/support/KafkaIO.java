@@ -21,15 +21,24 @@ public final class KafkaIO {
     private KafkaIO() {}
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    /** {@code client}: bootstrap.servers and any security settings (KafkaBroker.clientConfig()). */
+    public static KafkaProducer<byte[], byte[]> producer(Map<String, Object> client) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     public static void send(String bootstrap, List<ProducerRecord<byte[], byte[]>> records) {
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+        send(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), records);
+    }
+
+    public static void send(Map<String, Object> client, List<ProducerRecord<byte[], byte[]>> records) {
+        try (KafkaProducer<byte[], byte[]> producer = producer(client)) {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 producer.send(r);
             }
@@ -48,8 +57,19 @@ public final class KafkaIO {
             Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
             Duration settle,
             Duration timeout) {
+        return read(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, keep, done, settle, timeout);
+    }
+
+    /** As {@link #read(String, String, Predicate, Predicate, Duration, Duration)}, with security settings. */
+    public static List<ConsumerRecord<byte[], byte[]>> read(
+            Map<String, Object> client,
+            String topic,
+            Predicate<ConsumerRecord<byte[], byte[]>> keep,
+            Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
+            Duration settle,
+            Duration timeout) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(client);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

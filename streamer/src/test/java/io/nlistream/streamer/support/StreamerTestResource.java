@@ -7,12 +7,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * A real broker (kafka-test) with the streamer's topics created (two partitions for pairs and classifications, so
- * ordering is checked per partition) and a tiny model bundle in a temp directory the app serves and watches.
+ * ordering is checked per partition) and a tiny model bundle in a temp directory the app serves and watches. Init
+ * args as {@link KafkaTestResource}'s ({@code security}, {@code restartable}).
  */
 public class StreamerTestResource extends KafkaTestResource {
     public static final int PARTITIONS = 2;
@@ -20,12 +20,15 @@ public class StreamerTestResource extends KafkaTestResource {
     public static Path bundleDir;
 
     public static String bootstrap;
+    /** bootstrap.servers plus the broker's security settings: what the tests' own clients use. */
+    public static Map<String, Object> client;
 
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(super.start());
-        bootstrap = config.get("kafka.bootstrap.servers");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        bootstrap = broker().bootstrapServers();
+        client = broker().clientConfig();
+        try (Admin admin = Admin.create(client)) {
             admin.createTopics(List.of(
                             new NewTopic("nli.pairs", PARTITIONS, (short) 1),
                             new NewTopic("nli.classifications", PARTITIONS, (short) 1),
