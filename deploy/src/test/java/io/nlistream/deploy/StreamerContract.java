@@ -34,6 +34,8 @@ public final class StreamerContract {
             "NLI_INFERENCE_PROVIDER",
             "NLI_INFERENCE_INTRA_OP_THREADS",
             "NLI_INFERENCE_PRECISION",
+            "NLI_INFERENCE_WORKERS",
+            "NLI_INFERENCE_MAX_OUTSTANDING_PAIRS",
             "NLI_BUNDLE_WATCH",
             "KAFKA_SECURITY_PROTOCOL",
             "KAFKA_SASL_MECHANISM",

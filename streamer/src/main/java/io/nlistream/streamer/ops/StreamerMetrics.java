@@ -10,12 +10,14 @@ import io.micrometer.core.instrument.Timer;
 import io.nlistream.schemas.event.DeadLetter;
 import io.nlistream.streamer.inference.NliModel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * The streamer's Micrometer meters (Prometheus names in brackets): events in [nli_events_in_total], classifications
@@ -31,6 +33,13 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class StreamerMetrics {
     private final MeterRegistry registry;
+    private static final List<String> RELOAD_OUTCOMES = List.of("ok", "refused");
+    // 1 ms to 10 s: fine enough for p99 near the batching delay, wide enough for a backlog's queueing.
+    private static final Duration[] LATENCY_BUCKETS = Stream.of(
+                    1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
+            .map(Duration::ofMillis)
+            .toArray(Duration[]::new);
+
     private final Counter in;
     private final Map<String, Counter> out = new ConcurrentHashMap<>();
     private final Map<DeadLetter.Reason, Counter> dead = new ConcurrentHashMap<>();
@@ -61,12 +70,12 @@ public final class StreamerMetrics {
                 .register(registry);
         this.queue = Timer.builder("nli.queue")
                 .description("time from arrival in the batcher to the start of inference")
-                .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(20), ms(50), ms(100), ms(250), ms(1000))
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
         this.inference = Timer.builder("nli.inference")
                 .description("tokenization + ONNX Runtime time per micro-batch")
-                .serviceLevelObjectives(ms(1), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(1000))
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .publishPercentiles(0.5, 0.99)
                 .register(registry);
         this.batchFill = DistributionSummary.builder("nli.batch.fill")
@@ -83,6 +92,13 @@ public final class StreamerMetrics {
         Gauge.builder("nli.inference.busy.ratio", this, m -> m.busyRatio.sample(m.busyNanos.get(), System.nanoTime()))
                 .description("fraction of wall time a session ran batches, since the previous scrape")
                 .register(registry);
+        // Counters exist at 0 from the start: Prometheus cannot see the first increment of a series it never saw.
+        for (DeadLetter.Reason reason : DeadLetter.Reason.values()) {
+            deadLetters(reason);
+        }
+        for (String outcome : RELOAD_OUTCOMES) {
+            reloads(outcome);
+        }
     }
 
     /** Busy fraction between two reads; reads closer than a second apart share a value so scrapers do not jitter. */
@@ -132,13 +148,16 @@ public final class StreamerMetrics {
     }
 
     public void deadLettered(DeadLetter.Reason reason) {
-        dead.computeIfAbsent(
-                        reason,
-                        r -> Counter.builder("nli.dead.letters")
-                                .tag("reason", r.code())
-                                .description("records sent to the dead-letter topic")
-                                .register(registry))
-                .increment();
+        deadLetters(reason).increment();
+    }
+
+    private Counter deadLetters(DeadLetter.Reason reason) {
+        return dead.computeIfAbsent(
+                reason,
+                r -> Counter.builder("nli.dead.letters")
+                        .tag("reason", r.code())
+                        .description("records sent to the dead-letter topic")
+                        .register(registry));
     }
 
     public void classified(String label, double queueMs) {
@@ -195,11 +214,14 @@ public final class StreamerMetrics {
     }
 
     public void reload(String outcome) {
-        Counter.builder("nli.bundle.reloads")
+        reloads(outcome).increment();
+    }
+
+    private Counter reloads(String outcome) {
+        return Counter.builder("nli.bundle.reloads")
                 .tag("outcome", outcome)
                 .description("bundle reloads: ok or refused")
-                .register(registry)
-                .increment();
+                .register(registry);
     }
 
     public MeterRegistry registry() {
