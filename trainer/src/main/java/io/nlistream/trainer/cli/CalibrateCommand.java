@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code calibrate}: fits the temperature of an existing run (its LoRA adapter on its base model) or bundle (its fp32
- * ONNX logits) on held-out labelled pairs. A run gets the calibration in metrics.json and its report (then
+ * ONNX logits) on held-out labelled pairs. A run gets the calibration in metrics.json, report.md and report.html (then
  * {@code export --report RUN} bakes it in); a bundle is copied to {@code --out} with calibrated probabilities.
  */
 @Command(
@@ -136,8 +136,9 @@ public final class CalibrateCommand implements Callable<Integer> {
         }
         print(fit);
         Path report = RunReport.write(target.run, metrics.withCalibration(fit));
-        System.out.println("wrote " + report + " and " + target.run.resolve(RunMetrics.FILE) + "; `export --report "
-                + target.run + "` puts the calibration in the bundle");
+        System.out.println("wrote " + report + ", " + target.run.resolve(RunReport.HTML) + " and "
+                + target.run.resolve(RunMetrics.FILE) + "; `export --report " + target.run
+                + "` puts the calibration in the bundle");
         return 0;
     }
 
