@@ -31,6 +31,11 @@ class KafkaBrokerTest {
         String topic = "plain-" + UUID.randomUUID();
         try (Admin admin = admin(broker)) {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            // createTopics returns once the controller committed the topic; brokers' metadata follows shortly after
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!admin.listTopics().names().get().contains(topic) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
             assertThat(admin.listTopics().names().get()).contains(topic);
             assertThat(admin.describeTopics(Set.of(topic))
                             .allTopicNames()

@@ -70,19 +70,23 @@ class BrokerOutageTest {
         expected.addAll(postAccepted("outage-post-before", 4));
 
         broker.stop();
-        awaitReadiness(503, Duration.ofSeconds(30), true);
-        Response down = given().get("/q/health/ready");
-        assertThat(down.jsonPath().getString("checks.find { it.name == 'nli-streams' }.data.broker"))
-                .startsWith("unreachable");
+        try {
+            awaitReadiness(503, Duration.ofSeconds(30), true);
+            Response down = given().get("/q/health/ready");
+            assertThat(down.jsonPath().getString("checks.find { it.name == 'nli-streams' }.data.broker"))
+                    .startsWith("unreachable");
 
-        long start = System.nanoTime();
-        Response refused = post(Pairs.pairs("outage-refused", 3));
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(503);
-        assertThat(refused.header("Retry-After")).isNotBlank();
-        assertThat(took).as("POST /pairs answered 503 in %s", took).isLessThan(PROMPT_503);
+            long start = System.nanoTime();
+            Response refused = post(Pairs.pairs("outage-refused", 3));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(503);
+            assertThat(refused.header("Retry-After")).isNotBlank();
+            assertThat(took).as("POST /pairs answered 503 in %s", took).isLessThan(PROMPT_503);
 
-        broker.restart();
+        } finally {
+            // also on a failed assertion: the app then stops cleanly instead of waiting on a missing broker
+            broker.restart();
+        }
         awaitReadiness(200, Duration.ofSeconds(120), true);
         expected.addAll(publishDirect("outage-after", 30));
         expected.addAll(postAccepted("outage-post-after", 4));
