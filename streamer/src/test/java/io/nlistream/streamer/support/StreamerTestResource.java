@@ -33,7 +33,7 @@ public class StreamerTestResource extends KafkaTestResource {
                             new NewTopic("nli.pairs", PARTITIONS, (short) 1),
                             new NewTopic("nli.classifications", PARTITIONS, (short) 1),
                             new NewTopic("nli.pairs.dlq", 1, (short) 1),
-                            new NewTopic("nli.control", 1, (short) 1)))
+                            new NewTopic("nli.control", 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
                     .all()
                     .get();
             bundleDir =
