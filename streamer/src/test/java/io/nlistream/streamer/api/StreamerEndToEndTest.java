@@ -59,6 +59,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -608,9 +609,15 @@ class StreamerEndToEndTest {
                 .sum();
     }
 
+    /** A control event keyed by this deployment's name, as the compacted control topic requires. */
     private static void control(String bootstrap, String event) {
+        String deployment = ConfigProvider.getConfig().getValue("nli.control.deployment", String.class);
         KafkaIO.send(
-                bootstrap, List.of(new ProducerRecord<>("nli.control", null, event.getBytes(StandardCharsets.UTF_8))));
+                bootstrap,
+                List.of(new ProducerRecord<>(
+                        "nli.control",
+                        deployment.getBytes(StandardCharsets.UTF_8),
+                        event.getBytes(StandardCharsets.UTF_8))));
     }
 
     private static byte[] pair(String id) {
