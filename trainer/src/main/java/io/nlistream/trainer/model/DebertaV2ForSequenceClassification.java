@@ -262,7 +262,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray q = heads(call("query_proj", ps, x, training));
             NDArray k = heads(call("key_proj", ps, x, training));
             NDArray v = heads(call("value_proj", ps, x, training));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2).div(scale));
+            NDArray scores = q.matMul(Scalars.div(k.transpose(0, 1, 3, 2), scale));
             if (rel != null) {
                 scores = scores.add(relativeScores(ps, q, k, rel, training));
             }
@@ -297,14 +297,14 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             if (c.c2p()) {
                 NDArray posKey = call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training);
                 NDArray c2p = perHead(q, posKey).gather(rel.indices().c2p().broadcast(scoreShape), -1);
-                score = c2p.div(scale);
+                score = Scalars.div(c2p, scale);
             }
             if (c.p2c()) {
                 NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
                 NDArray p2c = perHead(k, posQuery)
                         .gather(rel.indices().p2c().broadcast(scoreShape), -1)
                         .transpose(0, 1, 3, 2);
-                score = score == null ? p2c.div(scale) : score.add(p2c.div(scale));
+                score = score == null ? Scalars.div(p2c, scale) : score.add(Scalars.div(p2c, scale));
             }
             return score;
         }

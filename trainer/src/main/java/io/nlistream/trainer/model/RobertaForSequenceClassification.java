@@ -179,7 +179,8 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             NDArray q = heads(call("query", ps, x, training));
             NDArray k = heads(call("key", ps, x, training));
             NDArray v = heads(call("value", ps, x, training));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling).add(keyBias);
+            NDArray scores =
+                    Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scaling).add(keyBias);
             NDArray probs = Dropouts.apply(scores.softmax(-1), c.attentionProbsDropoutProb(), training);
             Shape s = x.getShape();
             return probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), c.hiddenSize());
