@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
         })
 public final class TrainerCli {
     public static void main(String[] args) {
-        NativeMemory.configure(); // before the engine loads: it reads one of these settings at its first allocation
+        NativeMemory.configure(); // before the engine loads: it reads one setting at its first allocation
         System.exit(commandLine().execute(args));
     }
 
