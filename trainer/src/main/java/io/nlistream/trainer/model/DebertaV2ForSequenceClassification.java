@@ -199,9 +199,11 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             this.output = module("output", new Output(c, c.intermediateSize()));
         }
 
+        /** Each sub-stage in its own scope, so that one stage's transients are freed before the next runs. */
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
-            NDArray attended = attention.apply(ps, x, pairBias, rel, training);
-            return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
+            NDArray attended = Scopes.keepOutput(() -> attention.apply(ps, x, pairBias, rel, training));
+            NDArray inner = Scopes.keepOutput(() -> intermediate.apply(ps, attended, training));
+            return output.apply(ps, inner, attended, training);
         }
     }
 
@@ -216,7 +218,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
-            return output.apply(ps, self.apply(ps, x, pairBias, rel, training), x, training);
+            NDArray context = Scopes.keepOutput(() -> self.apply(ps, x, pairBias, rel, training));
+            return output.apply(ps, context, x, training);
         }
     }
 
@@ -264,7 +267,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray v = heads(call("value_proj", ps, x, training));
             NDArray scores = q.matMul(Scalars.div(k.transpose(0, 1, 3, 2), scale));
             if (rel != null) {
-                scores = scores.add(relativeScores(ps, q, k, rel, training));
+                NDArray base = scores;
+                scores = Scopes.keepOutput(() -> base.add(relativeScores(ps, q, k, rel, training)));
             }
             NDArray probs = Dropouts.apply(scores.add(pairBias).softmax(-1), c.attentionProbsDropoutProb(), training);
             NDArray context = probs.matMul(v).transpose(0, 2, 1, 3);
