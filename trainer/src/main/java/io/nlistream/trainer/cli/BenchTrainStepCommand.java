@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.util.cuda.CudaUtils;
 import io.nlistream.schemas.Labels;
 import io.nlistream.trainer.bench.EncoderFlops;
+import io.nlistream.trainer.bench.EngineProfile;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.FrozenBase;
 import io.nlistream.trainer.model.PretrainedModels;
@@ -87,6 +88,13 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                     + " a CPU).")
     String precision;
 
+    @Option(
+            names = "--profile",
+            paramLabel = "TRACE",
+            description = "Profile the last timed step with the engine's profiler: write its Chrome trace to TRACE"
+                    + " and print the forward's and backward's operations by share (profiling slows the step).")
+    Path profile;
+
     @Override
     public Integer call() throws IOException {
         if (batchSize < 1 || length < 4 || steps < 1 || warmup < 0) {
@@ -140,6 +148,10 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                 }
                 long[] mask = new long[ids.length];
                 java.util.Arrays.fill(mask, 1L);
+                boolean profiled = profile != null && s == warmup + steps - 1;
+                if (profiled) {
+                    EngineProfile.start();
+                }
                 try (NDManager step = manager.newSubManager()) {
                     Shape shape = new Shape(batchSize, length);
                     NDArray idArray = step.create(ids, shape);
@@ -184,6 +196,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                         split[1] += r.backwardNs() / 1e6 / steps;
                         split[2] += r.optimizerNs() / 1e6 / steps;
                     }
+                }
+                if (profiled) {
+                    EngineProfile.stop(profile);
                 }
             }
             double msPerStep = totalMs / steps;
@@ -265,6 +280,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
                         Locale.ROOT,
                         "device memory in use (cudaMemGetInfo after forward and backward):" + " max %d MiB%n",
                         deviceBytes[0] >> 20);
+            }
+            if (profile != null) {
+                EngineProfile.print(EngineProfile.summarize(profile), 15, System.out);
             }
             System.out.printf(
                     Locale.ROOT,

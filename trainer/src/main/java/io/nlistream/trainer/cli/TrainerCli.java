@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         })
 public final class TrainerCli {
     public static void main(String[] args) {
+        NativeMemory.configure(); // before the engine loads: it reads one setting at its first allocation
         System.exit(commandLine().execute(args));
     }
 

@@ -199,9 +199,11 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             this.output = module("output", new Output(c, c.intermediateSize()));
         }
 
+        /** Each sub-stage in its own scope, so that one stage's transients are freed before the next runs. */
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
-            NDArray attended = attention.apply(ps, x, pairBias, rel, training);
-            return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
+            NDArray attended = Scopes.keepOutput(() -> attention.apply(ps, x, pairBias, rel, training));
+            NDArray inner = Scopes.keepOutput(() -> intermediate.apply(ps, attended, training));
+            return output.apply(ps, inner, attended, training);
         }
     }
 
@@ -216,7 +218,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray pairBias, Relative rel, boolean training) {
-            return output.apply(ps, self.apply(ps, x, pairBias, rel, training), x, training);
+            NDArray context = Scopes.keepOutput(() -> self.apply(ps, x, pairBias, rel, training));
+            return output.apply(ps, context, x, training);
         }
     }
 
@@ -262,9 +265,10 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray q = heads(call("query_proj", ps, x, training));
             NDArray k = heads(call("key_proj", ps, x, training));
             NDArray v = heads(call("value_proj", ps, x, training));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2).div(scale));
+            NDArray scores = q.matMul(Scalars.div(k.transpose(0, 1, 3, 2), scale));
             if (rel != null) {
-                scores = scores.add(relativeScores(ps, q, k, rel, training));
+                NDArray base = scores;
+                scores = Scopes.keepOutput(() -> base.add(relativeScores(ps, q, k, rel, training)));
             }
             NDArray probs = Dropouts.apply(scores.add(pairBias).softmax(-1), c.attentionProbsDropoutProb(), training);
             NDArray context = probs.matMul(v).transpose(0, 2, 1, 3);
@@ -297,14 +301,14 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             if (c.c2p()) {
                 NDArray posKey = call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training);
                 NDArray c2p = perHead(q, posKey).gather(rel.indices().c2p().broadcast(scoreShape), -1);
-                score = c2p.div(scale);
+                score = Scalars.div(c2p, scale);
             }
             if (c.p2c()) {
                 NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
                 NDArray p2c = perHead(k, posQuery)
                         .gather(rel.indices().p2c().broadcast(scoreShape), -1)
                         .transpose(0, 1, 3, 2);
-                score = score == null ? p2c.div(scale) : score.add(p2c.div(scale));
+                score = score == null ? Scalars.div(p2c, scale) : score.add(Scalars.div(p2c, scale));
             }
             return score;
         }

@@ -132,9 +132,11 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             this.output = module("output", new Output(c, c.intermediateSize()));
         }
 
+        /** Each sub-stage in its own scope, so that one stage's transients are freed before the next runs. */
         NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
-            NDArray attended = attention.apply(ps, x, keyBias, training);
-            return output.apply(ps, intermediate.apply(ps, attended, training), attended, training);
+            NDArray attended = Scopes.keepOutput(() -> attention.apply(ps, x, keyBias, training));
+            NDArray inner = Scopes.keepOutput(() -> intermediate.apply(ps, attended, training));
+            return output.apply(ps, inner, attended, training);
         }
     }
 
@@ -149,7 +151,8 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray keyBias, boolean training) {
-            return output.apply(ps, self.apply(ps, x, keyBias, training), x, training);
+            NDArray context = Scopes.keepOutput(() -> self.apply(ps, x, keyBias, training));
+            return output.apply(ps, context, x, training);
         }
     }
 
@@ -179,7 +182,8 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             NDArray q = heads(call("query", ps, x, training));
             NDArray k = heads(call("key", ps, x, training));
             NDArray v = heads(call("value", ps, x, training));
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scaling).add(keyBias);
+            NDArray scores =
+                    Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scaling).add(keyBias);
             NDArray probs = Dropouts.apply(scores.softmax(-1), c.attentionProbsDropoutProb(), training);
             Shape s = x.getShape();
             return probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), c.hiddenSize());

@@ -1,6 +1,7 @@
 package io.nlistream.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import io.nlistream.trainer.model.Scalars;
 import java.util.Collection;
 
 /**
@@ -81,7 +82,7 @@ public final class LossScaler {
 
     /** The loss to run backward on: {@code loss · scale} (the loss itself when disabled). */
     public NDArray scaleLoss(NDArray loss) {
-        return enabled ? loss.mul((float) scale) : loss;
+        return enabled ? Scalars.mul(loss, (float) scale) : loss;
     }
 
     /**

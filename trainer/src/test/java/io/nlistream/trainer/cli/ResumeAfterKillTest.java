@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,11 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code train --resume} in a fresh JVM: every epoch's weights are byte-identical to an uninterrupted run's and the
  * metrics equal. {@code -Dresume.repeats=20} repeats the kill and resume against the same uninterrupted run
  * (docs/training.md, Reproducibility).
- *
- * <p>Tagged {@code resume-soak}, run by its own command, not by {@code verify}: a run can still compute a wrong
- * update now and then (DJL scalar ops under autograd, docs/training.md), and this test is where it shows.
  */
-@Tag("resume-soak")
 class ResumeAfterKillTest {
     @TempDir
     Path dir;

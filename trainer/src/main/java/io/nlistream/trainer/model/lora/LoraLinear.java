@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.nlistream.trainer.model.HfLinear;
 import io.nlistream.trainer.model.HfModule;
+import io.nlistream.trainer.model.Scalars;
 
 /**
  * A frozen base linear with a low-rank update, laid out as PEFT's {@code lora.Linear} ({@code base_layer},
@@ -51,7 +52,7 @@ public final class LoraLinear extends HfModule {
         NDArray result = call("base_layer", ps, x, training);
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray update = call("lora_B", ps, call("lora_A", ps, in, training), training);
-        return new NDList(result.add(update.mul((float) scaling)));
+        return new NDList(result.add(Scalars.mul(update, (float) scaling)));
     }
 
     @Override
