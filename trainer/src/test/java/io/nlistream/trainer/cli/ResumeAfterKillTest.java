@@ -89,7 +89,8 @@ class ResumeAfterKillTest {
             Path b = weights(killed, epoch);
             if (!Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(b))) {
                 throw new AssertionError(String.format(
-                        "epoch %d weights differ: %s%n--- uninterrupted run%n%s%n--- killed run%n%s%n--- resumed run%n%s",
+                        "epoch %d weights differ: %s%n--- uninterrupted run%n%s%n--- killed run%n%s"
+                                + "%n--- resumed run%n%s",
                         epoch,
                         differences(a, b),
                         Files.readString(children.log("full")),
