@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  * [nli_batch_tokens], queue time [nli_queue_seconds], inference time per batch [nli_inference_seconds], the model
  * served [nli_model_info{name,version,sha256,provider,precision} = 1], bundle reloads
  * [nli_bundle_reloads_total{outcome}], batch fill = size ÷ max size [nli_batch_fill], pairs queued in this
- * instance's inference scheduler [nli_queue_depth], and the session's busy time (at least one batch running)
- * [nli_inference_busy_seconds_total; its rate is the fraction of wall time a session runs] with that fraction since the previous scrape [nli_inference_busy_ratio]. Kafka Streams' own thread ratios
+ * instance's inference scheduler [nli_queue_depth], the session's busy time, at least one batch running
+ * [nli_inference_busy_seconds_total] (its rate is the busy fraction), the busy fraction since the previous scrape
+ * [nli_inference_busy_ratio]. Kafka Streams' own thread ratios
  * (process, commit, punctuate, poll) come from Quarkus' Kafka Streams binder [kafka_stream_thread_*_ratio].
  */
 public final class StreamerMetrics {
