@@ -36,6 +36,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -108,7 +109,9 @@ public class DemoMode {
                 LOG.infof(
                         "demo: done; the streamer keeps running: POST pairs to http://localhost:%s/pairs, watch"
                                 + " /classifications/stream, metrics on /q/metrics (Ctrl+C to stop)",
-                        System.getProperty("quarkus.http.port", "8080"));
+                        ConfigProvider.getConfig()
+                                .getOptionalValue("quarkus.http.port", Integer.class)
+                                .orElse(8080));
             }
         } catch (RuntimeException e) {
             LOG.error("demo failed", e);

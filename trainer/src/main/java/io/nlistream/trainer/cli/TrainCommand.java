@@ -258,6 +258,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig recipe;
         Device dev;
         try {
+            dev = DeviceChoice.resolve(device, devices);
             recipe = new TrainConfig(
                     epochs,
                     batchSize,
@@ -271,9 +272,7 @@ public final class TrainCommand implements Callable<Integer> {
                     maxGradNorm,
                     patience,
                     seed,
-                    poolBatches);
-            dev = DeviceChoice.resolve(device, devices);
-            recipe = recipe.withPrecision(
+                    poolBatches,
                     DeviceChoice.precision(precision, dev, trainableSet == Trainable.ALL, System.err));
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());

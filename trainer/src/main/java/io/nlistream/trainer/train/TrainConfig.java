@@ -35,38 +35,6 @@ public record TrainConfig(
         return new TrainConfig(10, 32, 64, 2e-4, 0.01, 0.9, 0.999, 1e-8, 0, 1.0, 3, 42, 50, Precision.FP32);
     }
 
-    /** A float32 run. */
-    public TrainConfig(
-            int epochs,
-            int batchSize,
-            int evalBatchSize,
-            double learningRate,
-            double weightDecay,
-            double beta1,
-            double beta2,
-            double eps,
-            long warmupSteps,
-            double maxGradNorm,
-            int patience,
-            long seed,
-            int poolBatches) {
-        this(
-                epochs,
-                batchSize,
-                evalBatchSize,
-                learningRate,
-                weightDecay,
-                beta1,
-                beta2,
-                eps,
-                warmupSteps,
-                maxGradNorm,
-                patience,
-                seed,
-                poolBatches,
-                Precision.FP32);
-    }
-
     public TrainConfig withPrecision(Precision p) {
         return new TrainConfig(
                 epochs,

@@ -10,6 +10,7 @@ import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.eval.EpochMetrics;
+import io.nlistream.trainer.model.Precision;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ class TrainerTest {
     }
 
     static TrainConfig config(int epochs, double lr, int patience) {
-        return new TrainConfig(epochs, 16, 32, lr, 0.01, 0.9, 0.999, 1e-8, 2, 1.0, patience, 42, 4);
+        return new TrainConfig(epochs, 16, 32, lr, 0.01, 0.9, 0.999, 1e-8, 2, 1.0, patience, 42, 4, Precision.FP32);
     }
 
     private Trainer.Outcome run(
