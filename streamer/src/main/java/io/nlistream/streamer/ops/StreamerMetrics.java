@@ -172,11 +172,7 @@ public final class StreamerMetrics {
     }
 
     public void batch(String trigger, int size, int maxSize, long paddedTokens, long inferenceNanos) {
-        batch(trigger, size, paddedTokens, inferenceNanos);
         batchFill.record(size / (double) maxSize);
-    }
-
-    public void batch(String trigger, int size, long paddedTokens, long inferenceNanos) {
         batches.computeIfAbsent(
                         trigger,
                         t -> Counter.builder("nli.batches")
@@ -226,9 +222,5 @@ public final class StreamerMetrics {
 
     public MeterRegistry registry() {
         return registry;
-    }
-
-    private static Duration ms(long ms) {
-        return Duration.ofMillis(ms);
     }
 }

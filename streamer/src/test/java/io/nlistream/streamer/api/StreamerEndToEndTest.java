@@ -1,5 +1,7 @@
 package io.nlistream.streamer.api;
 
+import static io.nlistream.streamer.support.ServiceState.counted;
+import static io.nlistream.streamer.support.ServiceState.servedVersion;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -453,10 +455,10 @@ class StreamerEndToEndTest {
         // 2. a corrupt bundle named by a control event is refused; version 2 keeps serving
         Path bad = TestBundles.tiny(Files.createTempDirectory("nli-bad-"), "3");
         Files.write(bad.resolve("model.onnx"), new byte[] {0}, StandardOpenOption.APPEND);
-        double refusedBefore = reloads("refused");
+        double refusedBefore = counted("nli_bundle_reloads_total", "outcome", "refused");
         await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(2)).until(() -> {
             control(bootstrap, "{\"action\":\"reload\",\"path\":\"" + bad + "\"}");
-            return reloads("refused") > refusedBefore;
+            return counted("nli_bundle_reloads_total", "outcome", "refused") > refusedBefore;
         });
         assertThat(servedVersion()).isEqualTo("2");
 
@@ -586,27 +588,6 @@ class StreamerEndToEndTest {
             p[i] /= sum;
         }
         return p;
-    }
-
-    private static String servedVersion() {
-        return given().when()
-                .get("/q/health/ready")
-                .then()
-                .extract()
-                .path("checks.find { it.name == 'nli-model' }.data.version");
-    }
-
-    private static double reloads(String outcome) {
-        String metrics = given().when()
-                .get("/q/metrics")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        return metrics.lines()
-                .filter(l -> l.startsWith("nli_bundle_reloads_total") && l.contains("outcome=\"" + outcome + "\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .sum();
     }
 
     /** A control event keyed by this deployment's name, as the compacted control topic requires. */

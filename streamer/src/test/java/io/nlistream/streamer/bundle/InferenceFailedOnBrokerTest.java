@@ -1,5 +1,7 @@
 package io.nlistream.streamer.bundle;
 
+import static io.nlistream.streamer.support.ServiceState.counted;
+import static io.nlistream.streamer.support.ServiceState.servedVersion;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -22,9 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -117,7 +117,8 @@ class InferenceFailedOnBrokerTest {
 
         given().when().get("/q/health/live").then().statusCode(200);
         given().when().get("/q/health/ready").then().statusCode(200);
-        assertThat(deadLettersCounted("inference-failed")).isGreaterThanOrEqualTo(letters.size() + 1);
+        assertThat(counted("nli_dead_letters_total", "reason", "inference-failed"))
+                .isGreaterThanOrEqualTo(letters.size() + 1);
     }
 
     private static void send(String bootstrap, List<NliPair> pairs) {
@@ -160,28 +161,5 @@ class InferenceFailedOnBrokerTest {
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    private static String servedVersion() {
-        return given().when()
-                .get("/q/health/ready")
-                .then()
-                .extract()
-                .path("checks.find { it.name == 'nli-model' }.data.version");
-    }
-
-    private static double deadLettersCounted(String reason) {
-        String metrics = given().when()
-                .get("/q/metrics")
-                .then()
-                .statusCode(200)
-                .extract()
-                .asString();
-        Set<String> lines = metrics.lines()
-                .filter(l -> l.startsWith("nli_dead_letters_total") && l.contains("reason=\"" + reason + "\""))
-                .collect(Collectors.toSet());
-        return lines.stream()
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .sum();
     }
 }
