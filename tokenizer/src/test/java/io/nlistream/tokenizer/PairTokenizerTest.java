@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,69 @@ class PairTokenizerTest {
             }
             assertThat(batch).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(24));
         }
+    }
+
+    /** The two native paths (one pair, a batch) give the same ids, type ids and flag, truncated pairs included. */
+    @ParameterizedTest
+    @ValueSource(strings = {"tokenizer-deberta", "tokenizer-camembert"})
+    void encodeAndEncodeAllAgreeIncludingTruncatedPairs(String fixture) throws Exception {
+        List<String> premises = new ArrayList<>();
+        List<String> hypotheses = new ArrayList<>();
+        new ObjectMapper()
+                .readTree(FIXTURES.resolve(fixture)
+                        .resolve("expected_encodings.json")
+                        .toFile())
+                .get("cases")
+                .forEach(c -> {
+                    premises.add(c.get("premise").asText());
+                    hypotheses.add(c.get("hypothesis").asText());
+                });
+        try (PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve(fixture), 24)) {
+            List<EncodedPair> batch = tok.encodeAll(premises, hypotheses);
+            assertThat(batch).hasSize(premises.size());
+            assertThat(batch).anyMatch(EncodedPair::truncated).anyMatch(p -> !p.truncated());
+            for (int i = 0; i < premises.size(); i++) {
+                EncodedPair one = tok.encode(premises.get(i), hypotheses.get(i));
+                assertThat(batch.get(i).inputIds()).as("pair %d", i).containsExactly(one.inputIds());
+                assertThat(batch.get(i).typeIds()).as("pair %d", i).containsExactly(one.typeIds());
+                assertThat(batch.get(i).truncated()).as("pair %d", i).isEqualTo(one.truncated());
+            }
+        }
+    }
+
+    @Test
+    void aPairThatCannotBeTruncatedFailsTheBatchAndTheTokenizerGoesOn() {
+        String longHypothesis = "Une hypothèse bien trop longue pour la longueur maximale choisie ici.";
+        try (PairTokenizer tok =
+                PairTokenizer.load(FIXTURES.resolve("tokenizer-camembert"), 16, Truncation.ONLY_FIRST, null)) {
+            assertThatThrownBy(() -> tok.encodeAll(List.of("Court.", "Court."), List.of("Court.", longHypothesis)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("only_first");
+            assertThat(tok.encodeAll(List.of("Court."), List.of("Court.")))
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.inputIds())
+                            .containsExactly(tok.encode("Court.", "Court.").inputIds()));
+        }
+    }
+
+    /** The native library reads the strings unchecked: a null must be refused before it, not abort the JVM. */
+    @Test
+    void nullTextIsRefusedBeforeTheNativeCall() {
+        try (PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve("tokenizer-camembert"), 24)) {
+            assertThatThrownBy(() -> tok.encode(null, "Court.")).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tok.encode("Court.", null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> tok.encodeAll(Arrays.asList("Court.", null), List.of("Court.", "Court.")))
+                    .isInstanceOf(NullPointerException.class);
+        }
+    }
+
+    @Test
+    void aClosedTokenizerRefusesToEncode() {
+        PairTokenizer tok = PairTokenizer.load(FIXTURES.resolve("tokenizer-camembert"), 24);
+        tok.close();
+        assertThatThrownBy(() -> tok.encode("Court.", "Court.")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> tok.encodeAll(List.of("Court."), List.of("Court.")))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
