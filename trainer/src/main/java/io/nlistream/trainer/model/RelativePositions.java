@@ -49,15 +49,12 @@ public final class RelativePositions implements AutoCloseable {
             if (buckets > 0 && maxPosition > 0) {
                 rel = logBuckets(scratch, rel);
             }
-            NDArray c2p = rel.add(span).clip(0, span * 2 - 1);
-            NDArray p2c = rel.neg().add(span).clip(0, span * 2 - 1);
-            long first = Math.min(c2p.min().getLong(), p2c.min().getLong());
-            long last = Math.max(c2p.max().getLong(), p2c.max().getLong());
-            c2p = c2p.sub(first);
-            p2c = p2c.sub(first);
+            Rows reached = reached(length, buckets, maxPosition, span);
+            NDArray c2p = rel.add(span).clip(0, span * 2 - 1).sub(reached.first());
+            NDArray p2c = rel.neg().add(span).clip(0, span * 2 - 1).sub(reached.first());
             c2p.attach(manager);
             p2c.attach(manager);
-            return new Indices(c2p, p2c, first, last - first + 1);
+            return new Indices(c2p, p2c, reached.first(), reached.count());
         }
     }
 
@@ -95,6 +92,21 @@ public final class RelativePositions implements AutoCloseable {
         float den = (float) Math.log((float) ((maxPosition - 1) / (double) mid));
         float logPos = (float) Math.ceil((num / den) * (float) (mid - 1)) + mid;
         return (long) (logPos * Math.signum(rel));
+    }
+
+    /** Rows {@code first .. first + count - 1} of the 2·attSpan relative embeddings. */
+    public record Rows(long first, long count) {}
+
+    /**
+     * The relative-embedding rows c2p and p2c reach in a sequence of {@code length} (≥ 1) tokens. The bucket is odd
+     * and non-decreasing in the distance, so the extremes are the distances ±(length − 1) and p2c reaches the
+     * rows c2p does; RelativePositionsTest checks that both ends of the range are reached and nothing outside it.
+     */
+    public static Rows reached(long length, int bucketSize, int maxPosition, int attSpan) {
+        long far = bucket(length - 1, bucketSize, maxPosition);
+        long first = Math.max(0, attSpan - far);
+        long last = Math.min(2L * attSpan - 1, attSpan + far);
+        return new Rows(first, last - first + 1);
     }
 
     /**

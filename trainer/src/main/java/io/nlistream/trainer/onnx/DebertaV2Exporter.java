@@ -127,8 +127,11 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         return g.model("1", "DebertaV2ForSequenceClassification exported by nli-stream (" + precision.id() + ")");
     }
 
-    /** The per-model values every layer's disentangled attention reads. */
-    private record Relative(String relEmbeddings, String c2pIndex, String p2cIndex) {}
+    /**
+     * The per-model values every layer's disentangled attention reads: the relative embeddings, the rows
+     * {@code [firstRow, endRow)} of them this batch's length reaches, and the score indices into those rows.
+     */
+    private record Relative(String relEmbeddings, String firstRow, String endRow, String c2pIndex, String p2cIndex) {}
 
     private static Relative relative(
             DebertaV2Config c, Weights w, Ops ops, String shape, String seqLen, int heads, float eps) {
@@ -150,7 +153,17 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                 "p2c_position_table",
                 new long[] {2L * span - 1},
                 RelativePositions.table(span, -1, buckets, maxRelative, attSpan));
-        // Expanded once to [B, H, L, L] for GatherElements and shared by every layer.
+        // The reached rows by length, [span + 1, 1] so that gathering one length gives Slice's 1-D start and end.
+        long[] first = new long[span + 1];
+        long[] end = new long[span + 1];
+        for (int length = 1; length <= span; length++) {
+            RelativePositions.Rows rows = RelativePositions.reached(length, buckets, maxRelative, attSpan);
+            first[length] = rows.first();
+            end[length] = rows.first() + rows.count();
+        }
+        String firstRow = g.op("Gather", g.longs("relative_first_row", new long[] {span + 1, 1}, first), seqLen);
+        String endRow = g.op("Gather", g.longs("relative_end_row", new long[] {span + 1, 1}, end), seqLen);
+        // Indices into the reached rows, expanded once to [B, H, L, L] for GatherElements and shared by every layer.
         String bhll = g.op(
                 "Concat",
                 List.of(
@@ -159,8 +172,8 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                         g.op("Gather", shape, g.ints(1)),
                         g.op("Gather", shape, g.ints(1))),
                 attr("axis", 0L));
-        String c2p = g.op("Expand", g.op("Gather", c2pTable, distance), bhll);
-        String p2c = g.op("Expand", g.op("Gather", p2cTable, distance), bhll);
+        String c2p = g.op("Expand", g.op("Sub", g.op("Gather", c2pTable, distance), firstRow), bhll);
+        String p2c = g.op("Expand", g.op("Sub", g.op("Gather", p2cTable, distance), firstRow), bhll);
 
         Tensor table = w.get("deberta.encoder.rel_embeddings.weight").rows(0, 2 * attSpan);
         String relEmb = g.floats("deberta.encoder.rel_embeddings.weight", table);
@@ -172,7 +185,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                     w.get("deberta.encoder.LayerNorm.bias"),
                     eps);
         }
-        return new Relative(relEmb, c2p, p2c);
+        return new Relative(relEmb, firstRow, endRow, c2p, p2c);
     }
 
     private static String attention(
@@ -201,22 +214,29 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String ks = ops.mul(k, inverseScale);
         String scores = ops.matmul(q, ops.transpose(ks, 0, 1, 3, 2));
         if (posAtt.contains("c2p")) {
-            // Shared keys: the positions go through the content key projection. [2S, H·d] → [H, d, 2S]
-            String posKey = ops.transpose(
-                    ops.reshape(ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), -1, heads, headSize), 1, 2, 0);
+            // Shared keys: the positions go through the content key projection. [2S, H·d] → [H, d, R]
+            String posKey = reached(ops, rel, ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), heads, headSize);
             String c2p = g.op("GatherElements", ops.matmul(q, posKey), rel.c2pIndex(), attr("axis", 3L));
             scores = ops.add(scores, ops.mul(c2p, inverseScale));
         }
         if (posAtt.contains("p2c")) {
-            String posQuery = ops.transpose(
-                    ops.reshape(ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), -1, heads, headSize),
-                    1,
-                    2,
-                    0);
+            String posQuery =
+                    reached(ops, rel, ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), heads, headSize);
             String p2c = g.op("GatherElements", ops.matmul(ks, posQuery), rel.p2cIndex(), attr("axis", 3L));
             scores = ops.add(scores, ops.transpose(p2c, 0, 1, 3, 2));
         }
         return ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
+    }
+
+    /**
+     * Projected relative embeddings [2S, H·d] as [H, d, R], the R rows this length reaches. Sliced after the
+     * projection: ONNX Runtime folds the projection of the constant table (fp32, int8; it cannot fold fp16 MatMuls on
+     * CPU), so per batch only the slice runs.
+     */
+    private static String reached(Ops ops, Relative rel, String projected, int heads, int headSize) {
+        GraphBuilder g = ops.graph();
+        String t = ops.transpose(ops.reshape(projected, -1, heads, headSize), 1, 2, 0);
+        return g.op("Slice", List.of(t, rel.firstRow(), rel.endRow(), g.ints(2)));
     }
 
     /**
