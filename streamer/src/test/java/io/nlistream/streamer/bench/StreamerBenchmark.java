@@ -193,10 +193,13 @@ public final class StreamerBenchmark {
     /** Tokenize + ORT over the batches the batcher would cut from a backlog under {@code policy}. */
     private static double raw(NliModel model, List<NliPair> pairs, BatchPolicy policy) {
         long t0 = System.nanoTime();
+        long encoding = 0;
         List<EncodedPair> batch = new ArrayList<>();
         int longest = 0;
         for (NliPair p : pairs) {
+            long e0 = System.nanoTime();
             EncodedPair e = model.encode(p.premise(), p.hypothesis());
+            encoding += System.nanoTime() - e0;
             if (!batch.isEmpty() && (long) (batch.size() + 1) * Math.max(longest, e.length()) > policy.maxTokens()) {
                 infer(model, batch, policy);
                 batch.clear();
@@ -213,7 +216,15 @@ public final class StreamerBenchmark {
         if (!batch.isEmpty()) {
             infer(model, batch, policy);
         }
-        return pairs.size() / ((System.nanoTime() - t0) / 1e9);
+        long total = System.nanoTime() - t0;
+        System.out.printf(
+                Locale.ROOT,
+                "  raw, max batch %d: %.1f µs/pair = tokenization %.1f + padding, ORT and outputs %.1f%n",
+                policy.maxSize(),
+                total / 1e3 / pairs.size(),
+                encoding / 1e3 / pairs.size(),
+                (total - encoding) / 1e3 / pairs.size());
+        return pairs.size() / (total / 1e9);
     }
 
     private static void infer(NliModel model, List<EncodedPair> batch, BatchPolicy policy) {
