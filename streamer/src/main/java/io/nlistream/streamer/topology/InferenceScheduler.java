@@ -131,19 +131,6 @@ public final class InferenceScheduler implements AutoCloseable {
         }
     }
 
-    /**
-     * True under backlog: at least half the admission bound is queued or running, so batches fill without waiting
-     * and commits can wait for the commit interval.
-     */
-    public boolean saturated() {
-        lock.lock();
-        try {
-            return 2 * outstanding >= maxOutstanding;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** One stream task's side of the scheduler. */
     public final class Task implements AutoCloseable {
         private volatile boolean closed;

@@ -134,17 +134,9 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
 
     /** Forwards the completed head of this task's pairs, in sequence order, deleting each from the store. */
     private void forwardCompleted() {
-        boolean forwarded = false;
         for (InFlight f = inFlight.peekFirst(); f != null && f.job().outcome() != null; f = inFlight.peekFirst()) {
             inFlight.pollFirst();
             forward(f.buffered(), f.job().outcome());
-            forwarded = true;
-        }
-        // Read-committed consumers see a result only once its transaction commits. Below saturation the thread has
-        // time to spare, so commit now instead of at the next commit.interval.ms; under backlog the interval
-        // amortises each commit's transaction round trips over many batches.
-        if (forwarded && !scheduler.saturated()) {
-            context.commit();
         }
     }
 

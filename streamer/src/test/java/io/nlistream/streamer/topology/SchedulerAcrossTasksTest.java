@@ -33,7 +33,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -46,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The instance-wide scheduler on a real broker under exactly_once_v2: batches form from the pairs of several tasks
  * (partitions) at once, and admission is bounded while the stream thread keeps going; in both, every pair comes out
- * once, each partition in order. Below saturation a task's results are committed as soon as they are forwarded.
+ * once, each partition in order.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class SchedulerAcrossTasksTest {
@@ -123,28 +122,6 @@ class SchedulerAcrossTasksTest {
         }
     }
 
-    @Test
-    void belowSaturationResultsAreCommittedWithoutWaitingForTheCommitInterval(KafkaBroker broker) throws Exception {
-        int partitions = 2;
-        int pairs = 6;
-        TopicNames topics = topics(broker, "eager", partitions);
-        BatchPolicy policy = new BatchPolicy(32, 1_000_000, Duration.ofMillis(10), 256);
-        // An interval no read below waits for: only a commit requested on completion makes the results visible.
-        Duration interval = Duration.ofMinutes(5);
-        try (Running r =
-                start(broker, topics, "eager", policy, BatchRunner.DIRECT, new SimpleMeterRegistry(), 128, interval)) {
-            send(broker, topics, "eager", partitions, pairs);
-            List<ConsumerRecord<byte[], byte[]>> out = KafkaIO.read(
-                    broker.bootstrapServers(),
-                    topics.classifications(),
-                    rec -> true,
-                    got -> got.size() >= pairs,
-                    Duration.ofSeconds(2),
-                    Duration.ofSeconds(60));
-            assertExactlyOnceInOrder(out, "eager", partitions, pairs);
-        }
-    }
-
     private record Running(KafkaStreams streams, InferenceScheduler scheduler) implements AutoCloseable {
         @Override
         public void close() {
@@ -161,28 +138,13 @@ class SchedulerAcrossTasksTest {
             BatchRunner runner,
             SimpleMeterRegistry registry,
             int maxOutstanding) {
-        return start(broker, topics, name, policy, runner, registry, maxOutstanding, Duration.ofMillis(100));
-    }
-
-    private static Running start(
-            KafkaBroker broker,
-            TopicNames topics,
-            String name,
-            BatchPolicy policy,
-            BatchRunner runner,
-            SimpleMeterRegistry registry,
-            int maxOutstanding,
-            Duration commitInterval) {
         StreamerMetrics metrics = new StreamerMetrics(registry);
         InferenceScheduler scheduler = new InferenceScheduler(policy, models, metrics, runner, 1, maxOutstanding);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "scheduler-test-" + name);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
-        // a transaction may stay open for a whole commit interval (the broker allows up to 15 minutes)
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int)
-                Math.max(10_000, 2 * commitInterval.toMillis()));
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.POLL_MS_CONFIG, 5);
         p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state-" + name).toString());
         KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler), p);
