@@ -270,11 +270,12 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             System.out.printf(
                     Locale.ROOT,
                     "resident memory: %d MiB after building the model, %d MiB after forward,"
-                            + " %d MiB after backward, peak %d MiB%n",
+                            + " %d MiB after backward, peak %d MiB (allocator: %s)%n",
                     rssModel / 1024,
                     rss[0] / 1024,
                     rss[1] / 1024,
-                    procStatusKb("VmHWM") / 1024);
+                    procStatusKb("VmHWM") / 1024,
+                    NativeMemory.allocator());
             if (gpu) {
                 System.out.printf(
                         Locale.ROOT,

@@ -3,6 +3,12 @@ package io.nlistream.trainer.cli;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * How the trainer's process allocates the engine's CPU tensors, set before the engine loads. libtorch takes every
@@ -16,6 +22,10 @@ import com.sun.jna.Platform;
  * its environment; an operator's explicit {@code MALLOC_*} or {@code THP_MEM_ALLOC_ENABLE} environment wins. Opt-in
  * ({@code -Dnli.malloc=mapped}): it cuts the seed's CPU step from 8.5 to 4.9 GB peak but every fresh tensor's pages
  * are zeroed anew, about 1.2x the CPU time (docs/training.md).
+ *
+ * <p>The better answer is a caching allocator (tcmalloc, jemalloc), which keeps freed blocks without fragmenting:
+ * less memory than glibc's heap and none of the mapped setting's page zeroing. It has to be preloaded before the JVM
+ * starts, which {@code trainer/bin/nli-trainer} does; {@link #allocator()} says which one this process runs on.
  */
 final class NativeMemory {
     /** glibc's {@code M_MMAP_THRESHOLD}: allocations of this size and more are mapped on their own. */
@@ -30,6 +40,29 @@ final class NativeMemory {
         int mallopt(int param, int value);
 
         int setenv(String name, String value, int overwrite);
+    }
+
+    /**
+     * The C allocator this process runs on, as the step benchmark and {@code train} print it: {@code tcmalloc} or
+     * {@code jemalloc} when one is loaded (preloaded by the launcher), else {@code glibc} ({@code glibc, mapped} with
+     * {@code -Dnli.malloc=mapped}) on Linux, {@code system} elsewhere.
+     */
+    static String allocator() {
+        if (!Platform.isLinux()) {
+            return "system";
+        }
+        try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
+            // a loaded library's file name, e.g. /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4.5.10
+            Optional<String> cached = maps.map(line -> line.substring(line.lastIndexOf('/') + 1))
+                    .filter(name -> name.startsWith("libtcmalloc") || name.startsWith("libjemalloc"))
+                    .findFirst();
+            if (cached.isPresent()) {
+                return cached.get().startsWith("libtcmalloc") ? "tcmalloc" : "jemalloc";
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+        return "mapped".equals(System.getProperty("nli.malloc")) ? "glibc, mapped" : "glibc";
     }
 
     /** With {@code -Dnli.malloc=mapped}, applies the settings on Linux/glibc; a no-op otherwise. */

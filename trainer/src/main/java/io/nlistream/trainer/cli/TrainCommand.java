@@ -304,6 +304,10 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(
                 "eval %s: %d pairs%n%s",
                 evalFile, eval.size(), eval.labelDistribution().format());
+        if (!dev.isGpu()) {
+            // the allocator sets a CPU run's peak memory (docs/training.md); trainer/bin/nli-trainer picks tcmalloc
+            System.out.println("CPU tensors' allocator: " + NativeMemory.allocator());
+        }
         String runName = name != null ? name : RunNames.of(model);
         try (NDManager manager = NDManager.newBaseManager(dev);
                 PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {

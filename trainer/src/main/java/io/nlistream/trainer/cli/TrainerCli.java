@@ -38,7 +38,7 @@ public final class TrainerCli {
         @Override
         public String[] getVersion() {
             String v = TrainerCli.class.getPackage().getImplementationVersion();
-            return new String[] {"nli-trainer " + (v == null ? "dev" : v)};
+            return new String[] {"nli-trainer " + (v == null ? "dev" : v), "allocator: " + NativeMemory.allocator()};
         }
     }
 }
