@@ -119,6 +119,10 @@ public final class StreamerBenchmark {
 
         try (KafkaBroker broker = KafkaBrokers.start()) {
             String bootstrap = broker.bootstrapServers();
+            // warm-up of the Kafka side, as the raw phase has one for ORT: without it the JIT compiles the broker's
+            // and clients' paths during the measured drains (on camemberta-base a C2 thread at 20-27 % of a core 75 s
+            // in). 10,000 pairs through a device of no service time exercise every path but the model's, not counted
+            drain(bootstrap, models, xnliDev(10_000), MICRO, new SimulatedAccelerator(0), 1, "warm-up");
             Run micro = drain(bootstrap, models, pairs, MICRO, BatchRunner.DIRECT, 1, "micro-t1");
             report("Kafka EOS end to end, 1 worker", micro.pairsPerSecond);
             Run micro2 = drain(bootstrap, twoWorkers, pairs, MICRO, BatchRunner.DIRECT, 2, "micro-t2");
@@ -176,10 +180,19 @@ public final class StreamerBenchmark {
                     device2.busyNanos() / 1e6 / device2.calls());
             System.out.printf(
                     Locale.ROOT,
-                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 worker), %.3f (2 workers)" + " (target ≥ "
-                            + "0.9)%n",
+                    "3. end to end ÷ raw ORT (micro-batched): %.3f (1 worker), %.3f (2 workers) (target ≥ 0.9);"
+                            + " inference %.1f / %.1f ms a batch of mean %.1f / %.1f, workers busy %.2f / %.2f of the"
+                            + " wall time (raw: %.1f ms a batch of %d)%n",
                     micro.pairsPerSecond / rawMicro,
-                    micro2.pairsPerSecond / rawMicro);
+                    micro2.pairsPerSecond / rawMicro,
+                    micro.meanInferenceMs,
+                    micro2.meanInferenceMs,
+                    micro.meanBatch,
+                    micro2.meanBatch,
+                    micro.busy(),
+                    micro2.busy(),
+                    1000.0 * MICRO.maxSize() / rawMicro,
+                    MICRO.maxSize());
             double bound = MICRO.maxDelay().toMillis() + 2 * best.meanInferenceMs;
             System.out.printf(
                     Locale.ROOT,
@@ -273,7 +286,12 @@ public final class StreamerBenchmark {
             int workers,
             double meanBatch,
             double meanInferenceMs,
-            String batchSizes) {}
+            String batchSizes) {
+        /** Inference time ÷ (wall time × workers): how much of the run the workers spent in the model. */
+        double busy() {
+            return pairsPerSecond / meanBatch * meanInferenceMs / 1000 / workers;
+        }
+    }
 
     /**
      * Latency percentiles of a paced run, in ms: {@code p50}/{@code p99} as a read_committed consumer sees the pairs
