@@ -62,12 +62,17 @@ final class NativeMemory {
         } catch (IOException | UncheckedIOException e) {
             return "unknown (" + e.getMessage() + ")";
         }
-        return "mapped".equals(System.getProperty("nli.malloc")) ? "glibc, mapped" : "glibc";
+        return mapped() ? "glibc, mapped" : "glibc";
+    }
+
+    /** {@code -Dnli.malloc=mapped}: the opt-in glibc setting of {@link #configure}. */
+    private static boolean mapped() {
+        return "mapped".equals(System.getProperty("nli.malloc"));
     }
 
     /** With {@code -Dnli.malloc=mapped}, applies the settings on Linux/glibc; a no-op otherwise. */
     static void configure() {
-        if (!Platform.isLinux() || !"mapped".equals(System.getProperty("nli.malloc", "default"))) {
+        if (!Platform.isLinux() || !mapped()) {
             return;
         }
         try {
