@@ -13,6 +13,7 @@ import io.nlistream.tokenizer.PaddedBatch;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.model.Seeds;
 import io.nlistream.trainer.model.SequenceClassifier;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -122,7 +123,7 @@ public final class BenchForwardCommand implements Callable<Integer> {
             List<EncodedPair> encoded = tok.encodeAll(
                     sample.stream().map(PairFile.Pair::premise).toList(),
                     sample.stream().map(PairFile.Pair::hypothesis).toList());
-            Engine.getInstance().setRandomSeed((int) seed);
+            Seeds.set((int) seed);
             DebertaV2Config config = DebertaV2Config.camembertaBase(List.of("entailment", "neutral", "contradiction"));
             SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
             result.put(

@@ -11,6 +11,7 @@ import io.nlistream.trainer.bench.EngineProfile;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.model.FrozenBase;
 import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.model.Seeds;
 import io.nlistream.trainer.model.SequenceClassifier;
 import io.nlistream.trainer.model.lora.Lora;
 import io.nlistream.trainer.model.lora.LoraConfig;
@@ -102,7 +103,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             return 2;
         }
         TrainConfig recipe = TrainConfig.seedRecipe();
-        Engine.getInstance().setRandomSeed((int) seed);
+        Seeds.set((int) seed);
         try (NDManager manager = NDManager.newBaseManager()) {
             try {
                 recipe = recipe.withPrecision(

@@ -13,6 +13,7 @@ import io.nlistream.trainer.eval.RunReport;
 import io.nlistream.trainer.model.FrozenBase;
 import io.nlistream.trainer.model.LoadedModel;
 import io.nlistream.trainer.model.PretrainedModels;
+import io.nlistream.trainer.model.Seeds;
 import io.nlistream.trainer.model.lora.Lora;
 import io.nlistream.trainer.model.lora.LoraConfig;
 import io.nlistream.trainer.model.lora.PeftAdapter;
@@ -311,7 +312,7 @@ public final class TrainCommand implements Callable<Integer> {
         String runName = name != null ? name : RunNames.of(model);
         try (NDManager manager = NDManager.newBaseManager(dev);
                 PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
-            ai.djl.engine.Engine.getInstance().setRandomSeed((int) seed);
+            Seeds.set((int) seed);
             LoadedModel loaded = PretrainedModels.load(model, manager, Labels.CONTRACT);
             LoraConfig lora = null;
             if (trainableSet == Trainable.LORA) {

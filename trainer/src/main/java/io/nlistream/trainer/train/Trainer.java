@@ -1,6 +1,5 @@
 package io.nlistream.trainer.train;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.nlistream.tokenizer.EncodedPair;
@@ -9,6 +8,7 @@ import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.LengthBucketBatcher;
 import io.nlistream.trainer.eval.ClassificationMetrics;
 import io.nlistream.trainer.eval.EpochMetrics;
+import io.nlistream.trainer.model.Seeds;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * and optional global-norm clipping, evaluation (macro-F1 drives early stopping), a checkpoint; at the end the best
  * epoch's weights are restored and evaluated once more.
  *
- * <p>Reproducibility: batches come from {@code (seed, epoch)} and the engine's random generator (dropout) is re-seeded
+ * <p>Reproducibility: batches come from {@code (seed, epoch)} and the random generators (dropout masks) are re-seeded
  * from {@code (seed, epoch)} at the start of every epoch, so a run resumed from an epoch checkpoint takes exactly the
  * steps the uninterrupted run took.
  */
@@ -116,7 +116,7 @@ public final class Trainer {
         int[] lengths = train.lengths();
         String stopReason = null;
         for (int epoch = startEpoch; epoch <= config.epochs() && !stopped; epoch++) {
-            Engine.getInstance().setRandomSeed((int) (config.seed() * 1009 + epoch));
+            Seeds.set((int) (config.seed() * 1009 + epoch));
             List<int[]> batches = batcher.trainBatches(lengths, epoch - 1);
             long started = System.nanoTime();
             double lossSum = 0;

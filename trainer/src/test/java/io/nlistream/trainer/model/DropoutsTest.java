@@ -15,13 +15,14 @@ class DropoutsTest {
     @Test
     void dropsAtTheRateAndScalesWhatItKeeps() {
         try (NDManager m = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(7);
-            NDArray x = m.randomUniform(1f, 2f, new Shape(200, 500)); // no zeros: a zero out means dropped
+            Seeds.set(7);
+            // 1,000,000 elements: several of the generator's chunks, drawn in parallel
+            NDArray x = m.randomUniform(1f, 2f, new Shape(1000, 1000)); // no zeros: a zero out means dropped
             NDArray out = Dropouts.apply(x, 0.1f, true);
             NDArray kept = out.neq(0f);
             double keptShare = kept.toType(DataType.FLOAT32, false).mean().getFloat();
-            // 100,000 draws: the share's standard deviation is 0.00095
-            assertThat(keptShare).isBetween(0.895, 0.905);
+            // 1,000,000 draws: the share's standard deviation is 0.0003
+            assertThat(keptShare).isBetween(0.8985, 0.9015);
             NDArray expectedKept = x.mul(1f / 0.9f).mul(kept);
             assertThat(out.sub(expectedKept).abs().max().getFloat()).isLessThan(1e-6f);
             assertThat(out.getDataType()).isEqualTo(x.getDataType());
@@ -40,6 +41,43 @@ class DropoutsTest {
             }
             NDArray expected = out.neq(0f).toType(x.getDataType(), false).mul(1f / 0.75f);
             assertThat(x.getGradient().sub(expected).abs().max().getFloat()).isLessThan(1e-6f);
+        }
+    }
+
+    @Test
+    void aSeedRepeatsTheMasksAndSuccessiveMasksDiffer() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Shape shape = new Shape(3, 1000, 300); // 900,000: several chunks and a tail shorter than eight
+            Seeds.set(42);
+            NDArray first = Dropouts.keepMask(m, shape, 0.1f);
+            NDArray second = Dropouts.keepMask(m, shape, 0.1f);
+            // each mask is its own memory: drawing the next one leaves the first as it was
+            NDArray firstCopy = first.duplicate();
+            Dropouts.keepMask(m, shape, 0.1f);
+            assertThat(first.contentEquals(firstCopy)).isTrue();
+            assertThat(first.contentEquals(second)).isFalse();
+            Seeds.set(42);
+            assertThat(Dropouts.keepMask(m, shape, 0.1f).contentEquals(first)).isTrue();
+            assertThat(Dropouts.keepMask(m, shape, 0.1f).contentEquals(second)).isTrue();
+            // the chunks are independent streams, not one stream repeated
+            NDArray flat = first.reshape(-1);
+            NDArray chunkA = flat.get("0:1000");
+            NDArray chunkB = flat.get("262144:263144");
+            assertThat(chunkA.contentEquals(chunkB)).isFalse();
+        }
+    }
+
+    @Test
+    void keepsAtTheRateForOddSizesAndRates() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Seeds.set(3);
+            for (float rate : new float[] {0.01f, 0.5f, 0.9f}) {
+                NDArray keep = Dropouts.keepMask(m, new Shape(400_003), rate);
+                assertThat(keep.getDataType()).isEqualTo(DataType.BOOLEAN);
+                double share = keep.toType(DataType.FLOAT32, false).mean().getFloat();
+                // six standard deviations of 400,003 draws at most 0.0048
+                assertThat(share).isCloseTo(1 - rate, org.assertj.core.data.Offset.offset(0.005));
+            }
         }
     }
 

@@ -2,10 +2,10 @@ package io.nlistream.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.nlistream.trainer.model.Seeds;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,7 +154,7 @@ class LossScalerTest {
 
     private static TrainingStep.Result step(
             TrainableClassifier model, NDManager manager, AdamW adamw, LossScaler scaler) {
-        Engine.getInstance().setRandomSeed(11); // the same dropout mask in every call
+        Seeds.set(11); // the same dropout mask in every call
         try (NDManager step = manager.newSubManager()) {
             long[] ids = {1, 12, 30, 40, 1, 11, 25, 0, 1, 10, 33, 35};
             long[] mask = {1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1};
