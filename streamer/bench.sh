@@ -3,8 +3,7 @@
 #   streamer/bench.sh                      camemberta-base-shaped random model (built once under streamer/target/bench)
 #   streamer/bench.sh path/to/bundle       any bundle
 # Env: PAIRS (256), PER_RECORD_PAIRS (48), LATENCY_SECONDS (40); JAVA_FLAGS adds JVM flags (e.g.
-#   -Dbench.partitions=6 -Dbench.service.ms=10 -Dbench.stream.threads=1, -Dbench.split.threads=true (2-worker runs
-#   with cores/2 ORT intra-op threads each), or
+#   -Dbench.partitions=6 -Dbench.service.ms=10 -Dbench.stream.threads=1, or
 #   -XX:StartFlightRecording=filename=bench.jfr). Figures 1-5 of docs/streamer.md (Benchmark) for 1 and 2 inference
 #   workers.
 # Needs ../shared/data/xnli-fr (read, not copied).

@@ -6,6 +6,7 @@ import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.bundle.BundleWatcher;
 import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.ExecutionProvider;
+import io.nlistream.streamer.inference.OrtSessions;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.topology.BatchPolicy;
@@ -44,12 +45,18 @@ public class StreamerBeans {
 
     @Produces
     @Singleton
-    ActiveModel activeModel(StreamerConfig config, StreamerMetrics metrics) {
-        SessionSettings settings = new SessionSettings(
+    SessionSettings sessionSettings(StreamerConfig config) {
+        return new SessionSettings(
                 ExecutionProvider.fromId(config.inference().provider()),
                 config.inference().intraOpThreads(),
                 config.inference().interOpThreads(),
-                config.inference().precision());
+                config.inference().precision(),
+                config.inference().workers());
+    }
+
+    @Produces
+    @Singleton
+    ActiveModel activeModel(StreamerConfig config, SessionSettings settings, StreamerMetrics metrics) {
         ActiveModel active = new ActiveModel(new BundleLoader(settings));
         active.onSwap(metrics::serving);
         active.onReload(metrics::reload);
@@ -64,17 +71,11 @@ public class StreamerBeans {
     /** One per instance: every stream task's pairs meet in its queue, so batches form across partitions. */
     @Produces
     @Singleton
-    InferenceScheduler scheduler(StreamerConfig config, ActiveModel models, StreamerMetrics metrics) {
+    InferenceScheduler scheduler(
+            StreamerConfig config, SessionSettings settings, ActiveModel models, StreamerMetrics metrics) {
         StreamerConfig.Batch b = config.batch();
         BatchPolicy policy = new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens());
-        int workers = config.inference().workers();
-        if (workers < 0) {
-            throw new IllegalArgumentException("nli.inference.workers must be >= 0 (0 = 2 on CUDA, 1 on CPU), got "
-                    + workers + "; set NLI_INFERENCE_WORKERS");
-        }
-        if (workers == 0) {
-            workers = "cuda".equals(models.peek().provider()) ? 2 : 1;
-        }
+        int workers = OrtSessions.threads(settings, models.peek().provider()).workers();
         int outstanding = config.inference().maxOutstandingPairs();
         if (outstanding == 0) {
             outstanding = InferenceScheduler.defaultMaxOutstanding(policy, workers);

@@ -65,7 +65,7 @@ public interface StreamerConfig {
         @WithDefault("auto")
         String provider();
 
-        /** 0 = ONNX Runtime's default. */
+        /** 0 = the provider's default: cores ÷ workers on CPU, 1 on CUDA. */
         @WithDefault("0")
         int intraOpThreads();
 
@@ -76,7 +76,7 @@ public interface StreamerConfig {
         @WithDefault("auto")
         String precision();
 
-        /** Threads running batches concurrently; 0 = 2 on CUDA (a batch is handed over while one runs), 1 on CPU. */
+        /** Threads running batches concurrently on the one session; 0 = 2 (1 on a single-core CPU without CUDA). */
         @WithDefault("0")
         int workers();
 

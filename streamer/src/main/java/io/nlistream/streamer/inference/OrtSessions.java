@@ -15,9 +15,13 @@ import org.jboss.logging.Logger;
  *
  * <p>Threading: ORT's default intra-op pool has one thread per core and spins between ops, which on a small machine
  * takes the cores the Kafka Streams threads, the tokenizer and the broker need. On CPU the pool therefore never spins
- * ({@code session.intra_op.allow_spinning=0}) and has {@code nli.inference.intra-op-threads} threads (0 = one per
- * core: the stream thread waits for the batch, so ORT may use every core while it runs). On CUDA the kernels run on
- * the GPU and the CPU pool only schedules them: one thread. Ops run sequentially (one inter-op thread) unless set.
+ * ({@code session.intra_op.allow_spinning=0}), and by default two workers run batches on the one session with cores ÷
+ * 2 intra-op threads each, so workers × threads = cores. Two narrow batches beat one wide one when other threads share
+ * the cores: an op split across every core waits for its slowest part, and any core the broker, the stream thread or
+ * the JIT takes for a moment stalls the whole op (camemberta-base shape on 2 cores, docs/streamer.md: 2 × 1 thread
+ * 0.83–0.91 × raw ORT end to end in five runs, 1 × 2 threads 0.65–0.81). On CUDA the kernels run on the GPU and the
+ * CPU pool only schedules them: one thread, and two workers so that one batch is handed over while another runs. Ops
+ * run sequentially (one inter-op thread) unless set.
  */
 public final class OrtSessions {
     private static final Logger LOG = Logger.getLogger(OrtSessions.class);
@@ -49,8 +53,9 @@ public final class OrtSessions {
             options.addConfigEntry("session.inter_op.allow_spinning", "0");
             BundleManifest.Variant variant = variant(manifest, settings.precision(), provider);
             LOG.infof(
-                    "ONNX Runtime session: provider %s, %s variant, %d intra-op / %d inter-op threads, no spinning",
-                    provider, variant.precision(), threads.intraOp(), threads.interOp());
+                    "ONNX Runtime session: provider %s, %s variant, %d intra-op / %d inter-op threads for %d"
+                            + " worker(s), no spinning",
+                    provider, variant.precision(), threads.intraOp(), threads.interOp(), threads.workers());
             Path file = bundleDir.resolve(variant.file());
             OrtSession session = OrtEnvironment.getEnvironment().createSession(file.toString(), options);
             return new Opened(session, provider, variant);
@@ -61,13 +66,17 @@ public final class OrtSessions {
         }
     }
 
-    /** The thread counts a session gets. */
-    public record Threads(int intraOp, int interOp) {}
+    /** The inference workers that share a session and the thread counts it gets. */
+    public record Threads(int workers, int intraOp, int interOp) {}
 
     /** Explicit counts per provider (see the class comment); a configured count (> 0) always wins. */
     public static Threads threads(SessionSettings settings, String provider) {
-        int defaultIntra = provider.equals("cuda") ? 1 : Runtime.getRuntime().availableProcessors();
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean cuda = provider.equals("cuda");
+        int workers = settings.workers() > 0 ? settings.workers() : cuda ? 2 : Math.min(2, cores);
+        int defaultIntra = cuda ? 1 : Math.max(1, cores / workers);
         return new Threads(
+                workers,
                 settings.intraOpThreads() > 0 ? settings.intraOpThreads() : defaultIntra,
                 settings.interOpThreads() > 0 ? settings.interOpThreads() : 1);
     }

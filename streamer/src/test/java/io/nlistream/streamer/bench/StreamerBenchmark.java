@@ -9,7 +9,6 @@ import io.nlistream.schemas.event.NliPair;
 import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.inference.BatchRunner;
-import io.nlistream.streamer.inference.ExecutionProvider;
 import io.nlistream.streamer.inference.NliModel;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.inference.SubBatches;
@@ -85,17 +84,13 @@ public final class StreamerBenchmark {
         int latencySeconds = args.length > 3 ? Integer.parseInt(args[3]) : 40;
         List<NliPair> pairs = xnliDev(n);
 
-        ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
+        // each run gets the service's default threads for its worker count (OrtSessions.threads): 1 worker × every
+        // core (also the raw phase's session), 2 workers × cores ÷ 2
+        ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu(1)));
         NliModel model = models.load(bundle);
-        // -Dbench.split.threads=true: the 2-worker runs use a session with cores ÷ 2 intra-op threads, so that
-        // workers × threads ≤ cores (nli.inference.intra-op-threads in the service)
         int cores = Runtime.getRuntime().availableProcessors();
-        ActiveModel twoWorkers = models;
-        if (Boolean.getBoolean("bench.split.threads")) {
-            twoWorkers = new ActiveModel(
-                    new BundleLoader(new SessionSettings(ExecutionProvider.CPU, Math.max(1, cores / 2), 0, "fp32")));
-            twoWorkers.load(bundle);
-        }
+        ActiveModel twoWorkers = new ActiveModel(new BundleLoader(SessionSettings.cpu(2)));
+        twoWorkers.load(bundle);
         System.out.printf(
                 Locale.ROOT,
                 "bundle %s %s (%s), %d XNLI-fr dev pairs, %d partitions, %d cores%n",
@@ -228,9 +223,7 @@ public final class StreamerBenchmark {
             System.out.println("batch sizes, half-load run: " + latency.batchSizes());
         }
         models.close();
-        if (twoWorkers != models) {
-            twoWorkers.close();
-        }
+        twoWorkers.close();
         System.exit(0);
     }
 

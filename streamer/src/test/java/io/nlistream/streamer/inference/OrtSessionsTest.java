@@ -24,7 +24,7 @@ class OrtSessionsTest {
         String cudaOutcome;
         try {
             OrtSessions.Opened cuda =
-                    OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CUDA, 0, 0, "auto"));
+                    OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CUDA, 0, 0, "auto", 0));
             cudaOutcome = cuda.provider();
             cuda.session().close();
         } catch (IllegalStateException e) {
@@ -32,13 +32,13 @@ class OrtSessionsTest {
             cudaOutcome = "cpu";
         }
         OrtSessions.Opened auto =
-                OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"));
+                OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0));
         assertThat(auto.provider()).isEqualTo(cudaOutcome);
         assertThat(auto.variant().precision()).isEqualTo("fp32");
         auto.session().close();
 
         OrtSessions.Opened cpu =
-                OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 1, 1, "fp32"));
+                OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 1, 1, "fp32", 0));
         assertThat(cpu.provider()).isEqualTo("cpu");
         cpu.session().close();
     }
@@ -47,12 +47,12 @@ class OrtSessionsTest {
     void aMissingVariantOrAnUnknownSettingIsRefusedWithTheFix() throws Exception {
         Path dir = TestBundles.tiny(tmp.resolve("b"), "1");
         BundleManifest manifest = BundleVerifier.verify(dir);
-        assertThatThrownBy(
-                        () -> OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 0, 0, "int8")))
+        assertThatThrownBy(() ->
+                        OrtSessions.open(dir, manifest, new SessionSettings(ExecutionProvider.CPU, 0, 0, "int8", 0)))
                 .hasMessageContaining("has no int8 ONNX variant")
                 .hasMessageContaining("nli.inference.precision=auto");
         assertThatThrownBy(() -> ExecutionProvider.fromId("tpu")).hasMessageContaining("use auto, cuda or cpu");
-        assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "bf16"))
+        assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "bf16", 0))
                 .hasMessageContaining("fp32");
     }
 
@@ -77,12 +77,19 @@ class OrtSessionsTest {
     @Test
     void threadsAreSetPerProviderUnlessConfigured() {
         int cores = Runtime.getRuntime().availableProcessors();
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"), "cpu"))
-                .isEqualTo(new OrtSessions.Threads(cores, 1));
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto"), "cuda"))
-                .isEqualTo(new OrtSessions.Threads(1, 1));
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.CPU, 3, 2, "auto"), "cpu"))
-                .isEqualTo(new OrtSessions.Threads(3, 2));
+        int workers = Math.min(2, cores);
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cpu"))
+                .as("CPU: two workers sharing the cores, workers x threads = cores")
+                .isEqualTo(new OrtSessions.Threads(workers, Math.max(1, cores / workers), 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 1), "cpu"))
+                .as("one configured worker gets every core")
+                .isEqualTo(new OrtSessions.Threads(1, cores, 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cuda"))
+                .isEqualTo(new OrtSessions.Threads(2, 1, 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.CPU, 3, 2, "auto", 4), "cpu"))
+                .isEqualTo(new OrtSessions.Threads(4, 3, 2));
+        assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "auto", -1))
+                .hasMessageContaining("NLI_INFERENCE_WORKERS");
     }
 
     private static BundleManifest withInt8(BundleManifest m, Double agreement) {
