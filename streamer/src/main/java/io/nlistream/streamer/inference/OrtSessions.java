@@ -19,7 +19,7 @@ import org.jboss.logging.Logger;
  * 2 intra-op threads each, so workers × threads = cores. Two narrow batches beat one wide one when other threads share
  * the cores: an op split across every core waits for its slowest part, and any core the broker, the stream thread or
  * the JIT takes for a moment stalls the whole op (camemberta-base shape on 2 cores, docs/streamer.md: 2 × 1 thread
- * 0.80–0.91 × raw ORT end to end in six runs, 1 × 2 threads 0.65–0.81). On CUDA the kernels run on the GPU and the
+ * 0.80–0.91 × raw ORT end to end in seven runs, 1 × 2 threads 0.65–0.81). On CUDA the kernels run on the GPU and the
  * CPU pool only schedules them: one thread, and two workers so that one batch is handed over while another runs. Ops
  * run sequentially (one inter-op thread) unless set.
  */
