@@ -61,7 +61,6 @@ public final class Dropouts {
             throw new IllegalArgumentException("dropout over more than 2^31 elements: " + shape);
         }
         int n = (int) size;
-
         // keep when a uniform 32-bit draw is >= threshold: P(keep) = 1 - rate to within 2^-32
         long threshold = (long) Math.ceil(rate * 0x1p32);
         synchronized (LOCK) {

@@ -1,6 +1,7 @@
 package io.nlistream.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -76,7 +77,7 @@ class DropoutsTest {
                 assertThat(keep.getDataType()).isEqualTo(DataType.BOOLEAN);
                 double share = keep.toType(DataType.FLOAT32, false).mean().getFloat();
                 // six standard deviations of 400,003 draws at most 0.0048
-                assertThat(share).isCloseTo(1 - rate, org.assertj.core.data.Offset.offset(0.005));
+                assertThat(share).isCloseTo(1 - rate, offset(0.005));
             }
         }
     }
