@@ -9,6 +9,7 @@ import io.nlistream.schemas.Labels;
 import io.nlistream.trainer.bench.EncoderFlops;
 import io.nlistream.trainer.bench.EngineProfile;
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
+import io.nlistream.trainer.engine.Float32Matmul;
 import io.nlistream.trainer.model.FrozenBase;
 import io.nlistream.trainer.model.PretrainedModels;
 import io.nlistream.trainer.model.Seeds;
@@ -105,196 +106,205 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         TrainConfig recipe = TrainConfig.seedRecipe();
         Seeds.set((int) seed);
         try (NDManager manager = NDManager.newBaseManager()) {
+            Float32Matmul.Choice matmul;
             try {
                 recipe = recipe.withPrecision(
                         DeviceChoice.precision(precision, manager.getDevice(), trainable == StepKind.ALL, System.err));
+                matmul = DeviceChoice.matmul(recipe.precision(), manager.getDevice());
             } catch (IllegalArgumentException e) {
                 System.err.println("bench train-step: " + e.getMessage());
                 return 2;
             }
-            DebertaV2Config config = DebertaV2Config.camembertaBase(Labels.CONTRACT);
-            SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
-            if (trainable == StepKind.LORA) {
-                Lora.apply(model, LoraConfig.seedRecipe(config.architecture()), manager);
+            try (Float32Matmul.Applied kernels = Float32Matmul.apply(matmul, manager)) {
+                return run(recipe, manager, kernels);
             }
-            EncoderTrainable train = new EncoderTrainable(
-                    model,
-                    manager,
-                    switch (trainable) {
-                        case CLASSIFIER -> EncoderTrainable.CLASSIFIER_HEAD;
-                        case LORA -> Lora.TRAINABLE;
-                        case ALL -> n -> true;
-                    });
-            FrozenBase.Cast cast =
-                    FrozenBase.cast(model, n -> train.trainableParameters().containsKey(n), recipe.precision());
-            LossScaler scaler = recipe.newLossScaler();
-            AdamW optimizer = new AdamW(recipe.beta1(), recipe.beta2(), recipe.eps(), recipe.weightDecay());
-            long rssModel = procStatusKb("VmRSS");
-            double gflopsBefore = sgemmGflops(manager);
-            Random random = new Random(seed);
-            double totalMs = 0;
-            double minMs = Double.MAX_VALUE;
-            double[] split = new double[3];
-            long[] rss = new long[2];
-            long[] deviceBytes = {0};
-            boolean gpu = manager.getDevice().isGpu();
-            for (int s = 0; s < warmup + steps; s++) {
-                long[] ids = new long[batchSize * length];
-                long[] labels = new long[batchSize];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = 5 + random.nextInt(31_990);
-                }
-                for (int i = 0; i < batchSize; i++) {
-                    labels[i] = random.nextInt(3);
-                }
-                long[] mask = new long[ids.length];
-                java.util.Arrays.fill(mask, 1L);
-                boolean profiled = profile != null && s == warmup + steps - 1;
-                if (profiled) {
-                    EngineProfile.start();
-                }
-                try (NDManager step = manager.newSubManager()) {
-                    Shape shape = new Shape(batchSize, length);
-                    NDArray idArray = step.create(ids, shape);
-                    NDArray maskArray = step.create(mask, shape);
-                    NDArray labelArray = step.create(labels);
-                    int[] phase = {0};
-                    TrainingStep.Result r = TrainingStep.timed(
-                            train,
-                            step,
-                            idArray,
-                            maskArray,
-                            labelArray,
-                            optimizer,
-                            recipe.learningRate(),
-                            recipe.maxGradNorm(),
-                            scaler,
-                            () -> {
-                                rss[phase[0]] = Math.max(rss[phase[0]], procStatusKb("VmRSS"));
-                                if (gpu) {
-                                    deviceBytes[0] = Math.max(
-                                            deviceBytes[0],
-                                            CudaUtils.getGpuMemory(manager.getDevice())
-                                                    .getCommitted());
-                                }
-                                phase[0]++;
-                            });
-                    double ms = (r.forwardNs() + r.backwardNs() + r.optimizerNs()) / 1e6;
-                    System.out.printf(
-                            Locale.ROOT,
-                            "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer" + " %.0f)%s%n",
-                            s < warmup ? "warmup" : "timed",
-                            s + 1,
-                            ms,
-                            r.forwardNs() / 1e6,
-                            r.backwardNs() / 1e6,
-                            r.optimizerNs() / 1e6,
-                            r.skipped() ? " skipped: inf/NaN gradients, loss scale now " + scaler.scale() : "");
-                    if (s >= warmup) {
-                        totalMs += ms;
-                        minMs = Math.min(minMs, ms);
-                        split[0] += r.forwardNs() / 1e6 / steps;
-                        split[1] += r.backwardNs() / 1e6 / steps;
-                        split[2] += r.optimizerNs() / 1e6 / steps;
-                    }
-                }
-                if (profiled) {
-                    EngineProfile.stop(profile);
-                }
+        }
+    }
+
+    private int run(TrainConfig recipe, NDManager manager, Float32Matmul.Applied kernels) throws IOException {
+        DebertaV2Config config = DebertaV2Config.camembertaBase(Labels.CONTRACT);
+        SequenceClassifier model = PretrainedModels.randomlyInitialized(config, manager);
+        if (trainable == StepKind.LORA) {
+            Lora.apply(model, LoraConfig.seedRecipe(config.architecture()), manager);
+        }
+        EncoderTrainable train = new EncoderTrainable(
+                model,
+                manager,
+                switch (trainable) {
+                    case CLASSIFIER -> EncoderTrainable.CLASSIFIER_HEAD;
+                    case LORA -> Lora.TRAINABLE;
+                    case ALL -> n -> true;
+                });
+        FrozenBase.Cast cast =
+                FrozenBase.cast(model, n -> train.trainableParameters().containsKey(n), recipe.precision());
+        LossScaler scaler = recipe.newLossScaler();
+        AdamW optimizer = new AdamW(recipe.beta1(), recipe.beta2(), recipe.eps(), recipe.weightDecay());
+        long rssModel = procStatusKb("VmRSS");
+        double gflopsBefore = sgemmGflops(manager);
+        Random random = new Random(seed);
+        double totalMs = 0;
+        double minMs = Double.MAX_VALUE;
+        double[] split = new double[3];
+        long[] rss = new long[2];
+        long[] deviceBytes = {0};
+        boolean gpu = manager.getDevice().isGpu();
+        for (int s = 0; s < warmup + steps; s++) {
+            long[] ids = new long[batchSize * length];
+            long[] labels = new long[batchSize];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = 5 + random.nextInt(31_990);
             }
-            double msPerStep = totalMs / steps;
-            double stepsPerEpoch = Math.ceil(epochPairs / (double) batchSize);
-            System.out.printf(
-                    Locale.ROOT,
-                    "camemberta-base shape (DeBERTa-v2, %d layers, hidden %d, vocab %d),"
-                            + " trainable %s: %,d of %,d parameters%n",
-                    config.numHiddenLayers(),
-                    config.hiddenSize(),
-                    config.vocabSize(),
-                    trainable.name().toLowerCase(Locale.ROOT),
-                    train.trainableCount(),
-                    train.parameterCount());
-            System.out.printf(
-                    Locale.ROOT,
-                    "precision %s: %d frozen base tensors in %s (%d MiB less than fp32)%n",
-                    recipe.precision().cliName(),
-                    cast.parameters(),
-                    recipe.precision().dataType(),
-                    cast.bytesSaved() >> 20);
-            System.out.printf(
-                    Locale.ROOT,
-                    "device %s, %d CPUs, engine %s %s%n",
-                    manager.getDevice(),
-                    Runtime.getRuntime().availableProcessors(),
-                    Engine.getInstance().getEngineName(),
-                    Engine.getInstance().getVersion());
-            System.out.printf(
-                    Locale.ROOT,
-                    "batch %d x length %d: %.0f ms/step (min %.0f), %.2f pairs/s%n",
-                    batchSize,
-                    length,
-                    msPerStep,
-                    minMs,
-                    batchSize * 1000.0 / msPerStep);
-            System.out.printf(
-                    Locale.ROOT,
-                    "split: forward %.0f ms, backward %.0f ms, optimizer %.0f ms (mean of the" + " timed steps)%n",
-                    split[0],
-                    split[1],
-                    split[2]);
-            double forwardFlop = EncoderFlops.batch(config, batchSize, length);
-            double linearFlop = (double) batchSize
-                    * length
-                    * config.numHiddenLayers()
-                    * (8.0 * config.hiddenSize() * config.hiddenSize()
-                            + 4.0 * config.hiddenSize() * config.intermediateSize());
-            // backward through a frozen base: input gradients of every product (the linears' FLOPs once, attention's
-            // products twice: both operands need a gradient); LoRA's weight gradients are negligible
-            double backwardFlop = 2 * forwardFlop - linearFlop;
-            // measured before and after the steps: on a shared machine the better of the two is the floor's rate
-            double gflopsAfter = sgemmGflops(manager);
-            double gflops = Math.max(gflopsBefore, gflopsAfter);
-            double floorMs = (forwardFlop + backwardFlop) / (gflops * 1e9) * 1000;
-            System.out.printf(
-                    Locale.ROOT,
-                    "work: forward %.2f TFLOP, backward %.2f TFLOP; sgemm rate %.0f GFLOP/s"
-                            + " (libtorch matmul 2048x2048, this process, best of %.0f before / %.0f after the steps) "
-                            + "-> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
-                    forwardFlop / 1e12,
-                    backwardFlop / 1e12,
-                    gflops,
-                    gflopsBefore,
-                    gflopsAfter,
-                    floorMs,
-                    msPerStep / floorMs,
-                    minMs / floorMs);
-            System.out.printf(
-                    Locale.ROOT,
-                    "resident memory: %d MiB after building the model, %d MiB after forward,"
-                            + " %d MiB after backward, peak %d MiB (allocator: %s)%n",
-                    rssModel / 1024,
-                    rss[0] / 1024,
-                    rss[1] / 1024,
-                    procStatusKb("VmHWM") / 1024,
-                    NativeMemory.allocator());
-            if (gpu) {
+            for (int i = 0; i < batchSize; i++) {
+                labels[i] = random.nextInt(3);
+            }
+            long[] mask = new long[ids.length];
+            java.util.Arrays.fill(mask, 1L);
+            boolean profiled = profile != null && s == warmup + steps - 1;
+            if (profiled) {
+                EngineProfile.start();
+            }
+            try (NDManager step = manager.newSubManager()) {
+                Shape shape = new Shape(batchSize, length);
+                NDArray idArray = step.create(ids, shape);
+                NDArray maskArray = step.create(mask, shape);
+                NDArray labelArray = step.create(labels);
+                int[] phase = {0};
+                TrainingStep.Result r = TrainingStep.timed(
+                        train,
+                        step,
+                        idArray,
+                        maskArray,
+                        labelArray,
+                        optimizer,
+                        recipe.learningRate(),
+                        recipe.maxGradNorm(),
+                        scaler,
+                        () -> {
+                            rss[phase[0]] = Math.max(rss[phase[0]], procStatusKb("VmRSS"));
+                            if (gpu) {
+                                deviceBytes[0] = Math.max(
+                                        deviceBytes[0],
+                                        CudaUtils.getGpuMemory(manager.getDevice())
+                                                .getCommitted());
+                            }
+                            phase[0]++;
+                        });
+                double ms = (r.forwardNs() + r.backwardNs() + r.optimizerNs()) / 1e6;
                 System.out.printf(
                         Locale.ROOT,
-                        "device memory in use (cudaMemGetInfo after forward and backward):" + " max %d MiB%n",
-                        deviceBytes[0] >> 20);
+                        "%s step %d: %.0f ms (forward %.0f, backward %.0f, optimizer" + " %.0f)%s%n",
+                        s < warmup ? "warmup" : "timed",
+                        s + 1,
+                        ms,
+                        r.forwardNs() / 1e6,
+                        r.backwardNs() / 1e6,
+                        r.optimizerNs() / 1e6,
+                        r.skipped() ? " skipped: inf/NaN gradients, loss scale now " + scaler.scale() : "");
+                if (s >= warmup) {
+                    totalMs += ms;
+                    minMs = Math.min(minMs, ms);
+                    split[0] += r.forwardNs() / 1e6 / steps;
+                    split[1] += r.backwardNs() / 1e6 / steps;
+                    split[2] += r.optimizerNs() / 1e6 / steps;
+                }
             }
-            if (profile != null) {
-                EngineProfile.print(EngineProfile.summarize(profile), 15, System.out);
+            if (profiled) {
+                EngineProfile.stop(profile);
             }
+        }
+        double msPerStep = totalMs / steps;
+        double stepsPerEpoch = Math.ceil(epochPairs / (double) batchSize);
+        System.out.printf(
+                Locale.ROOT,
+                "camemberta-base shape (DeBERTa-v2, %d layers, hidden %d, vocab %d),"
+                        + " trainable %s: %,d of %,d parameters%n",
+                config.numHiddenLayers(),
+                config.hiddenSize(),
+                config.vocabSize(),
+                trainable.name().toLowerCase(Locale.ROOT),
+                train.trainableCount(),
+                train.parameterCount());
+        System.out.printf(
+                Locale.ROOT,
+                "precision %s: %d frozen base tensors in %s (%d MiB less than fp32)%n",
+                recipe.precision().cliName(),
+                cast.parameters(),
+                recipe.precision().dataType(),
+                cast.bytesSaved() >> 20);
+        System.out.printf(
+                Locale.ROOT,
+                "device %s, %d CPUs, engine %s %s%n",
+                manager.getDevice(),
+                Runtime.getRuntime().availableProcessors(),
+                Engine.getInstance().getEngineName(),
+                Engine.getInstance().getVersion());
+        System.out.println("float32 products: " + kernels.description());
+        System.out.printf(
+                Locale.ROOT,
+                "batch %d x length %d: %.0f ms/step (min %.0f), %.2f pairs/s%n",
+                batchSize,
+                length,
+                msPerStep,
+                minMs,
+                batchSize * 1000.0 / msPerStep);
+        System.out.printf(
+                Locale.ROOT,
+                "split: forward %.0f ms, backward %.0f ms, optimizer %.0f ms (mean of the" + " timed steps)%n",
+                split[0],
+                split[1],
+                split[2]);
+        double forwardFlop = EncoderFlops.batch(config, batchSize, length);
+        double linearFlop = (double) batchSize
+                * length
+                * config.numHiddenLayers()
+                * (8.0 * config.hiddenSize() * config.hiddenSize()
+                        + 4.0 * config.hiddenSize() * config.intermediateSize());
+        // backward through a frozen base: input gradients of every product (the linears' FLOPs once, attention's
+        // products twice: both operands need a gradient); LoRA's weight gradients are negligible
+        double backwardFlop = 2 * forwardFlop - linearFlop;
+        // measured before and after the steps: on a shared machine the better of the two is the floor's rate
+        double gflopsAfter = sgemmGflops(manager);
+        double gflops = Math.max(gflopsBefore, gflopsAfter);
+        double floorMs = (forwardFlop + backwardFlop) / (gflops * 1e9) * 1000;
+        System.out.printf(
+                Locale.ROOT,
+                "work: forward %.2f TFLOP, backward %.2f TFLOP; sgemm rate %.0f GFLOP/s"
+                        + " (libtorch matmul 2048x2048, this process, best of %.0f before / %.0f after the steps) "
+                        + "-> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
+                forwardFlop / 1e12,
+                backwardFlop / 1e12,
+                gflops,
+                gflopsBefore,
+                gflopsAfter,
+                floorMs,
+                msPerStep / floorMs,
+                minMs / floorMs);
+        System.out.printf(
+                Locale.ROOT,
+                "resident memory: %d MiB after building the model, %d MiB after forward,"
+                        + " %d MiB after backward, peak %d MiB (allocator: %s)%n",
+                rssModel / 1024,
+                rss[0] / 1024,
+                rss[1] / 1024,
+                procStatusKb("VmHWM") / 1024,
+                NativeMemory.allocator());
+        if (gpu) {
             System.out.printf(
                     Locale.ROOT,
-                    "one epoch of %d pairs = %.0f steps ~ %.1f min at this length (an upper"
-                            + " bound: dynamic padding makes real batches shorter)%n",
-                    epochPairs,
-                    stepsPerEpoch,
-                    stepsPerEpoch * msPerStep / 60_000);
-            return 0;
+                    "device memory in use (cudaMemGetInfo after forward and backward):" + " max %d MiB%n",
+                    deviceBytes[0] >> 20);
         }
+        if (profile != null) {
+            EngineProfile.print(EngineProfile.summarize(profile), 15, System.out);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "one epoch of %d pairs = %.0f steps ~ %.1f min at this length (an upper"
+                        + " bound: dynamic padding makes real batches shorter)%n",
+                epochPairs,
+                stepsPerEpoch,
+                stepsPerEpoch * msPerStep / 60_000);
+        return 0;
     }
 
     /**

@@ -2,6 +2,8 @@ package io.nlistream.trainer.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.nlistream.trainer.engine.CpuFeatures;
+import io.nlistream.trainer.engine.Float32Matmul;
 import io.nlistream.trainer.model.Precision;
 import java.io.PrintStream;
 
@@ -20,7 +22,7 @@ final class DeviceChoice {
     static Precision precision(String requested, Device device, boolean fullFineTuning, PrintStream warn) {
         Precision p =
                 requested == null ? (device.isGpu() ? Precision.FP16 : Precision.FP32) : Precision.parse(requested);
-        if (p.isHalf() && fullFineTuning) {
+        if (p.castsBase() && fullFineTuning) {
             throw new IllegalArgumentException("--precision " + p.cliName() + " casts the frozen base weights to half,"
                     + " and --trainable all freezes nothing (fp32 master weights cast per op need autocast, which DJL"
                     + " lacks): use --precision fp32 with --trainable all, or train lora/classifier in fp16");
@@ -30,6 +32,15 @@ final class DeviceChoice {
                     + " use fp32 there");
         }
         return p;
+    }
+
+    /**
+     * The kernels of the float32 products for a run at {@code precision} on {@code device} ({@link Float32Matmul}),
+     * with {@code -Dnli.cpu.matmul} as the override; refuses what cannot run (bf16 on a GPU or without AVX-512).
+     */
+    static Float32Matmul.Choice matmul(Precision precision, Device device) {
+        return Float32Matmul.choose(
+                precision, device.isGpu(), CpuFeatures.detect(), System.getProperty(Float32Matmul.PROPERTY));
     }
 
     static Device resolve(String device, int devices) {

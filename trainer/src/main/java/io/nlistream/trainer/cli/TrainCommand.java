@@ -7,6 +7,7 @@ import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.NliDataset;
 import io.nlistream.trainer.data.NliReader;
+import io.nlistream.trainer.engine.Float32Matmul;
 import io.nlistream.trainer.eval.Calibration;
 import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
@@ -226,10 +227,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(
             names = "--precision",
-            paramLabel = "fp32|fp16",
-            description = "Number type of the frozen base weights (LoRA, head and optimizer state stay fp32; fp16"
-                    + " adds dynamic loss scaling). Default: fp16 on cuda (the seed's fp16 on a GPU), fp32 on cpu"
-                    + " (fp16 runs there, slowly). No bf16: DJL's PyTorch engine has no bfloat16 type.")
+            paramLabel = "fp32|fp16|bf16",
+            description = "Number type of the matrix products. fp16 stores the frozen base in float16 (LoRA, head and"
+                    + " optimizer state stay fp32) and adds dynamic loss scaling; bf16 (CPU, AVX-512) keeps every"
+                    + " tensor fp32 and has oneDNN round the products to bf16 where the CPU has AMX. Default: fp16 on"
+                    + " cuda (the seed's fp16 on a GPU), fp32 on cpu (fp16 runs there, slowly).")
     String precision;
 
     @Option(
@@ -258,6 +260,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainConfig recipe;
         Device dev;
+        Float32Matmul.Choice matmul;
         try {
             dev = DeviceChoice.resolve(device, devices);
             recipe = new TrainConfig(
@@ -275,6 +278,7 @@ public final class TrainCommand implements Callable<Integer> {
                     seed,
                     poolBatches,
                     DeviceChoice.precision(precision, dev, trainableSet == Trainable.ALL, System.err));
+            matmul = DeviceChoice.matmul(recipe.precision(), dev);
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             return 2;
@@ -289,14 +293,14 @@ public final class TrainCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            return train(recipe, dev);
+            return train(recipe, dev, matmul);
         } catch (IllegalArgumentException e) {
             System.err.println("train: " + e.getMessage());
             return 2;
         }
     }
 
-    private int train(TrainConfig recipe, Device dev) {
+    private int train(TrainConfig recipe, Device dev, Float32Matmul.Choice matmul) {
         NliDataset train = NliReader.read(trainFile, data.toReadOptions());
         NliDataset eval = NliReader.read(evalFile, data.toReadOptions());
         System.out.printf(
@@ -311,7 +315,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         String runName = name != null ? name : RunNames.of(model);
         try (NDManager manager = NDManager.newBaseManager(dev);
-                PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
+                PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength);
+                Float32Matmul.Applied kernels = Float32Matmul.apply(matmul, manager)) {
+            System.out.println("float32 products: " + kernels.description());
             Seeds.set((int) seed);
             LoadedModel loaded = PretrainedModels.load(model, manager, Labels.CONTRACT);
             LoraConfig lora = null;

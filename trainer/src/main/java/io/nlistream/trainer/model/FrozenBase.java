@@ -28,7 +28,7 @@ public final class FrozenBase {
     public record Cast(Precision precision, int parameters, long elements) {
         /** Bytes saved against float32. */
         public long bytesSaved() {
-            return precision.isHalf() ? elements * 2 : 0;
+            return precision.castsBase() ? elements * 2 : 0;
         }
     }
 
@@ -37,7 +37,7 @@ public final class FrozenBase {
      * accept (the trainable ones, and any parameter an adapter saves) to {@code precision}; FP32 changes nothing.
      */
     public static Cast cast(HfModule model, Predicate<String> keepFloat32, Precision precision) {
-        if (!precision.isHalf()) {
+        if (!precision.castsBase()) {
             return new Cast(precision, 0, 0);
         }
         Set<Parameter> products = Collections.newSetFromMap(new IdentityHashMap<>());
