@@ -269,11 +269,12 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         System.out.printf(
                 Locale.ROOT,
                 "work: forward %.2f TFLOP, backward %.2f TFLOP; sgemm rate %.0f GFLOP/s"
-                        + " (libtorch matmul 2048x2048, this process, best of %.0f before / %.0f after the steps) "
-                        + "-> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
+                        + " (libtorch matmul 2048x2048 on %s, this process, best of %.0f before / %.0f after the"
+                        + " steps) -> floor %.0f ms, step = %.2fx floor (min %.2fx)%n",
                 forwardFlop / 1e12,
                 backwardFlop / 1e12,
                 gflops,
+                kernels.label(),
                 gflopsBefore,
                 gflopsAfter,
                 floorMs,

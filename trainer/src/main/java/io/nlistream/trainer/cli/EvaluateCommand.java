@@ -11,12 +11,14 @@ import io.nlistream.trainer.data.EncodedSet;
 import io.nlistream.trainer.data.NliDataset;
 import io.nlistream.trainer.data.NliExample;
 import io.nlistream.trainer.data.NliReader;
+import io.nlistream.trainer.engine.Float32Matmul;
 import io.nlistream.trainer.eval.ClassificationMetrics;
 import io.nlistream.trainer.eval.MetricsJson;
 import io.nlistream.trainer.eval.RunMetrics;
 import io.nlistream.trainer.eval.RunReport;
 import io.nlistream.trainer.model.AdapterModel;
 import io.nlistream.trainer.model.LoadedModel;
+import io.nlistream.trainer.model.Precision;
 import io.nlistream.trainer.train.EncoderTrainable;
 import io.nlistream.trainer.train.Evaluator;
 import io.nlistream.trainer.train.TrainableClassifier;
@@ -118,7 +120,10 @@ public final class EvaluateCommand implements Callable<Integer> {
                 "%s: %d pairs%n%s",
                 dataFile, dataset.size(), dataset.labelDistribution().format());
         try (NDManager manager = NDManager.newBaseManager();
-                PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength)) {
+                PairTokenizer pairs = PairTokenizer.load(tokenizer != null ? tokenizer : model, maxLength);
+                Float32Matmul.Applied kernels =
+                        Float32Matmul.apply(DeviceChoice.matmul(Precision.FP32, manager.getDevice()), manager)) {
+            System.err.println("float32 products: " + kernels.description());
             LoadedModel loaded = AdapterModel.load(model, adapter, manager);
             List<String> modelLabels = LabelMapping.toContract(loaded.config().labels(), model.toString());
             int[] toModelColumn =
