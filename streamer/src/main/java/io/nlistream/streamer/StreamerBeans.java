@@ -10,6 +10,7 @@ import io.nlistream.streamer.inference.OrtSessions;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.topology.BatchPolicy;
+import io.nlistream.streamer.topology.EarlyCommits;
 import io.nlistream.streamer.topology.InferenceScheduler;
 import io.nlistream.streamer.topology.NliTopology;
 import io.nlistream.streamer.topology.TopicNames;
@@ -98,7 +99,8 @@ public class StreamerBeans {
                         config.topics().dlq()),
                 models,
                 metrics,
-                s);
+                s,
+                new EarlyCommits(config.commit().whenDrained(), config.commit().minSpacing()));
     }
 
     void onStart(

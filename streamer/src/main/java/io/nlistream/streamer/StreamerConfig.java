@@ -16,6 +16,8 @@ public interface StreamerConfig {
 
     Inference inference();
 
+    Commit commit();
+
     Demo demo();
 
     interface Bundle {
@@ -83,6 +85,17 @@ public interface StreamerConfig {
         /** Pairs queued or running at most in the scheduler (backpressure); 0 = 4 × max batch × workers. */
         @WithDefault("0")
         int maxOutstandingPairs();
+    }
+
+    /** Early commits (EarlyCommits): when a task asks Kafka Streams to commit before commit.interval.ms. */
+    interface Commit {
+        /** Ask for a commit when a task's forwarding leaves nothing in flight (NLI_COMMIT_WHEN_DRAINED). */
+        @WithDefault("true")
+        boolean whenDrained();
+
+        /** At least this long between two early commits of one stream thread (NLI_COMMIT_MIN_SPACING). */
+        @WithDefault("20ms")
+        Duration minSpacing();
     }
 
     /** The demo profile's embedded broker and sample pairs ({@code -Dquarkus.profile=demo}). */

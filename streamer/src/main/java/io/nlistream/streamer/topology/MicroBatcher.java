@@ -13,7 +13,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -39,6 +41,12 @@ import org.jboss.logging.Logger;
  * #FORWARD_INTERVAL}; when the scheduler is full, {@link #process} waits, forwarding this task's completions while it
  * waits (backpressure on the stream thread, bounded memory).
  *
+ * <p>Commit when drained ({@link EarlyCommits}): when forwarding leaves this task with nothing in flight and its
+ * input is current, it asks Kafka Streams for a commit (at most one per stream thread per {@code minSpacing}), so at
+ * low load a batch is visible to read_committed consumers right after it is forwarded instead of at the next {@code
+ * commit.interval.ms}. The commit is Kafka Streams' own (store flush, offsets and output in one transaction); only
+ * its timing changes.
+ *
  * <p>Arrival times come from the wall clock, not Kafka Streams' cached per-poll clock (stale after a long poll).
  */
 final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> {
@@ -54,6 +62,16 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
     private final InferenceScheduler scheduler;
     private final String deadLetterTopic;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private final EarlyCommits earlyCommits;
+    private final EarlyCommits.Pacer pacer;
+    /** Results were forwarded that no commit requested since has covered (early commits only). */
+    private boolean uncommitted;
+
+    private long lastForwardNanos;
+    /** The last record processed was younger than one commit interval when processed. */
+    private boolean inputCurrent;
+
+    private long commitIntervalMs;
     private ProcessorContext<byte[], Outgoing> context;
     private KeyValueStore<Long, BufferedPair> store;
     private InferenceScheduler.Task task;
@@ -68,8 +86,12 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             ActiveModel models,
             StreamerMetrics metrics,
             InferenceScheduler scheduler,
-            String deadLetterTopic) {
+            String deadLetterTopic,
+            EarlyCommits earlyCommits,
+            EarlyCommits.Pacer pacer) {
         this.storeName = storeName;
+        this.earlyCommits = earlyCommits;
+        this.pacer = pacer;
         this.models = models;
         this.metrics = metrics;
         this.scheduler = scheduler;
@@ -95,11 +117,15 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
         if (!inFlight.isEmpty()) {
             LOG.infof("task %s: %d buffered pairs restored from the changelog", context.taskId(), inFlight.size());
         }
+        this.commitIntervalMs = commitIntervalMs(context.appConfigs());
         context.schedule(FORWARD_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> forwardCompleted());
     }
 
     @Override
     public void process(Record<byte[], Intake> record) {
+        // early commits only while the input is current (EarlyCommits): a task further behind than one commit
+        // interval gains nothing from committing early
+        inputCurrent = System.currentTimeMillis() - record.timestamp() <= commitIntervalMs;
         forwardCompleted();
         Intake.Accepted accepted = (Intake.Accepted) record.value();
         RecordMetadata source = context.recordMetadata().orElseThrow();
@@ -134,9 +160,38 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
 
     /** Forwards the completed head of this task's pairs, in sequence order, deleting each from the store. */
     private void forwardCompleted() {
+        boolean forwarded = false;
         for (InFlight f = inFlight.peekFirst(); f != null && f.job().outcome() != null; f = inFlight.peekFirst()) {
             inFlight.pollFirst();
             forward(f.buffered(), f.job().outcome());
+            forwarded = true;
+        }
+        if (earlyCommits.enabled()) {
+            maybeRequestCommit(forwarded);
+        }
+    }
+
+    /**
+     * Commit when drained: asks for a commit once this task has forwarded results and has nothing left in flight,
+     * unless a request of its stream thread since its last forward already covers them (a requested commit runs after
+     * the current processing iteration and commits every task of the thread), the task's input is not current, or the
+     * thread's spacing holds it back (then the next call, at the latest the forwarding punctuation, asks again).
+     */
+    private void maybeRequestCommit(boolean forwarded) {
+        long now = System.nanoTime();
+        if (forwarded) {
+            uncommitted = true;
+            lastForwardNanos = now;
+        }
+        if (!uncommitted) {
+            return;
+        }
+        long lastRequest = pacer.lastRequestNanos();
+        if (lastRequest != Long.MIN_VALUE && lastRequest - lastForwardNanos >= 0) {
+            uncommitted = false; // another task of this thread asked after our last forward
+        } else if (inFlight.isEmpty() && inputCurrent && pacer.tryRequest(now)) {
+            context.commit();
+            uncommitted = false;
         }
     }
 
@@ -175,6 +230,15 @@ final class MicroBatcher implements Processor<byte[], Intake, byte[], Outgoing> 
             EncodedPair encoded = model.encode(pair.premise(), pair.hypothesis());
             return new InFlight(b, task.job(pair, encoded, model, b.arrivedAtMs()));
         }
+    }
+
+    /** Kafka Streams' commit interval as configured (under exactly_once_v2 its default is 100 ms). */
+    private static long commitIntervalMs(Map<String, Object> configs) {
+        Object value = configs.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        return value == null ? 100 : Long.parseLong(value.toString().trim());
     }
 
     private static NliPair readPair(byte[] json) {

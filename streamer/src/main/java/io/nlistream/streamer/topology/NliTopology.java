@@ -25,12 +25,23 @@ public final class NliTopology {
 
     private NliTopology() {}
 
-    /**
-     * The topology; its batchers hand pairs to {@code scheduler}, which the instance's tasks share (one per
-     * instance, so batches form across partitions).
-     */
+    /** {@link #build(TopicNames, ActiveModel, StreamerMetrics, InferenceScheduler, EarlyCommits)} with the defaults. */
     public static Topology build(
             TopicNames topics, ActiveModel models, StreamerMetrics metrics, InferenceScheduler scheduler) {
+        return build(topics, models, metrics, scheduler, EarlyCommits.DEFAULT);
+    }
+
+    /**
+     * The topology; its batchers hand pairs to {@code scheduler}, which the instance's tasks share (one per
+     * instance, so batches form across partitions), and ask for early commits as {@code earlyCommits} says.
+     */
+    public static Topology build(
+            TopicNames topics,
+            ActiveModel models,
+            StreamerMetrics metrics,
+            InferenceScheduler scheduler,
+            EarlyCommits earlyCommits) {
+        EarlyCommits.Pacer pacer = earlyCommits.pacer();
         Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
 
@@ -58,7 +69,8 @@ public final class NliTopology {
 
         Map<String, KStream<byte[], Outgoing>> classified = intake.get("intake-accepted")
                 .process(
-                        () -> new MicroBatcher(BUFFER_STORE, models, metrics, scheduler, topics.deadLetters()),
+                        () -> new MicroBatcher(
+                                BUFFER_STORE, models, metrics, scheduler, topics.deadLetters(), earlyCommits, pacer),
                         Named.as("micro-batch-classify"),
                         BUFFER_STORE)
                 .split(Named.as("classified-"))

@@ -15,11 +15,15 @@ import io.nlistream.streamer.inference.SubBatches;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.support.Pairs;
 import io.nlistream.streamer.topology.BatchPolicy;
+import io.nlistream.streamer.topology.EarlyCommits;
 import io.nlistream.streamer.topology.InferenceScheduler;
 import io.nlistream.streamer.topology.NliTopology;
 import io.nlistream.streamer.topology.TopicNames;
 import io.nlistream.tokenizer.EncodedPair;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +77,10 @@ public final class StreamerBenchmark {
     private static final int SERVICE_MS = Integer.getInteger("bench.service.ms", 10);
     private static final int COMMIT_INTERVAL_MS = Integer.getInteger("bench.commit.interval.ms", 100);
     private static final double WARM_UP_SECONDS = 2;
+    /** Commit when drained, as application.properties: -Dbench.commit.when-drained / -Dbench.commit.min-spacing.ms. */
+    private static final EarlyCommits EARLY_COMMITS = new EarlyCommits(
+            Boolean.parseBoolean(System.getProperty("bench.commit.when-drained", "true")),
+            Duration.ofMillis(Long.getLong("bench.commit.min-spacing.ms", 20)));
 
     private StreamerBenchmark() {}
 
@@ -114,10 +122,45 @@ public final class StreamerBenchmark {
 
         try (KafkaBroker broker = KafkaBrokers.start()) {
             String bootstrap = broker.bootstrapServers();
+            String latencyOnly = System.getProperty("bench.latency.only");
+            if (latencyOnly != null) {
+                // exploring: the Kafka warm-up over PAIRS pairs, then paced runs at the given rate with 2 workers,
+                // early commits off and on in turn (same JVM and broker, so load drift and the JIT hit both alike)
+                Run warm = drain(bootstrap, models, pairs, MICRO, new SimulatedAccelerator(0), 1, "warm-up");
+                report("warm-up, device of no service time", warm.pairsPerSecond);
+                int rounds = Integer.getInteger("bench.latency.rounds", 2);
+                for (int round = 0; round < 2 * rounds; round++) {
+                    EarlyCommits early = round % 2 == 0 ? EarlyCommits.OFF : EARLY_COMMITS;
+                    Latency l = paced(
+                            bootstrap,
+                            twoWorkers,
+                            pairs,
+                            Double.parseDouble(latencyOnly),
+                            latencySeconds,
+                            2,
+                            early,
+                            "paced" + round);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "latency only at %.1f pairs/s (2 workers), early commits %s: p50 %.0f ms, p99 %.0f ms"
+                                    + " committed; p50 %.0f ms, p99 %.0f ms produced; %s%n",
+                            l.rate(),
+                            early.enabled() ? "on" : "off",
+                            l.p50(),
+                            l.p99(),
+                            l.producedP50(),
+                            l.producedP99(),
+                            l.cpu());
+                    System.out.println("batch sizes: " + l.batchSizes());
+                }
+                System.exit(0);
+            }
             // warm-up of the Kafka side, as the raw phase has one for ORT: without it the JIT compiles the broker's
             // and clients' paths during the measured drains (on camemberta-base a C2 thread at 20-27 % of a core 75 s
             // in). 10,000 pairs through a device of no service time exercise every path but the model's, not counted
-            drain(bootstrap, models, xnliDev(10_000), MICRO, new SimulatedAccelerator(0), 1, "warm-up");
+            Run warm = drain(bootstrap, models, xnliDev(10_000), MICRO, new SimulatedAccelerator(0), 1, "warm-up");
+            // the stream thread is the bottleneck here (the "device" answers at once): what early commits must not slow
+            report("warm-up, device of no service time", warm.pairsPerSecond);
             Run micro = drain(bootstrap, models, pairs, MICRO, BatchRunner.DIRECT, 1, "micro-t1");
             report("Kafka EOS end to end, 1 worker", micro.pairsPerSecond);
             Run micro2 = drain(bootstrap, twoWorkers, pairs, MICRO, BatchRunner.DIRECT, 2, "micro-t2");
@@ -193,8 +236,8 @@ public final class StreamerBenchmark {
                     Locale.ROOT,
                     "4. latency at %.1f pairs/s (half max, %d worker(s)): p50 %.0f ms, p99 %.0f ms committed"
                             + " (read_committed); p50 %.0f ms, p99 %.0f ms produced, before the commit"
-                            + " (read_uncommitted); over %d pairs after a %.0f s warm-up, EOS commits every %d ms"
-                            + " (target p99 ≤ max delay + 2 × batch inference = %.0f ms)%n",
+                            + " (read_uncommitted); over %d pairs after a %.0f s warm-up, EOS commits every %d ms%s"
+                            + " (target p99 ≤ max delay + 2 × batch inference = %.0f ms); %s%n",
                     latency.rate(),
                     best.workers,
                     latency.p50(),
@@ -204,7 +247,12 @@ public final class StreamerBenchmark {
                     latency.count(),
                     WARM_UP_SECONDS,
                     COMMIT_INTERVAL_MS,
-                    bound);
+                    EARLY_COMMITS.enabled()
+                            ? " and when drained (at most every "
+                                    + EARLY_COMMITS.minSpacing().toMillis() + " ms)"
+                            : "",
+                    bound,
+                    latency.cpu());
             System.out.printf(
                     Locale.ROOT,
                     "5. scaling, 2 ÷ 1 inference workers: %.2f (end to end), %.2f (simulated" + " accelerator)%n",
@@ -216,6 +264,7 @@ public final class StreamerBenchmark {
                     micro.pairsPerSecond / single.pairsPerSecond);
             System.out.printf(
                     Locale.ROOT, "micro-batched ÷ per-record (raw ORT):          %.2f%n", rawMicro / rawSingle);
+            System.out.println("batch sizes, warm-up drain: " + warm.batchSizes);
             System.out.println("batch sizes, backlog drain (1 worker): " + micro.batchSizes);
             System.out.println("batch sizes, backlog drain (2 workers): " + micro2.batchSizes);
             System.out.println("batch sizes, simulated accelerator (1 worker): " + sim.batchSizes);
@@ -298,7 +347,8 @@ public final class StreamerBenchmark {
             double p99,
             double producedP50,
             double producedP99,
-            String batchSizes) {}
+            String batchSizes,
+            String cpu) {}
 
     /**
      * A backlog of pairs published at once, drained by a fresh EOS topology: pairs/s from first send to last commit.
@@ -331,7 +381,14 @@ public final class StreamerBenchmark {
             double seconds = (System.nanoTime() - t0) / 1e9;
             DistributionSummary sizes = registry.find("nli.batch.size").summary();
             double inferenceMs = registry.find("nli.inference").timer().mean(TimeUnit.MILLISECONDS);
-            return new Run(pairs.size() / seconds, seconds, workers, sizes.mean(), inferenceMs, batchSizes(registry));
+            double commits = threadMetric(streams.streams(), "commit-total");
+            return new Run(
+                    pairs.size() / seconds,
+                    seconds,
+                    workers,
+                    sizes.mean(),
+                    inferenceMs,
+                    batchSizes(registry) + String.format(Locale.ROOT, "; %.1f commits/s", commits / seconds));
         } finally {
             streams.close(Duration.ofSeconds(10));
         }
@@ -344,9 +401,22 @@ public final class StreamerBenchmark {
     private static Latency paced(
             String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds, int workers)
             throws Exception {
-        TopicNames topics = topics(bootstrap, "paced");
+        return paced(bootstrap, models, pairs, rate, seconds, workers, EARLY_COMMITS, "paced");
+    }
+
+    private static Latency paced(
+            String bootstrap,
+            ActiveModel models,
+            List<NliPair> pairs,
+            double rate,
+            int seconds,
+            int workers,
+            EarlyCommits early,
+            String name)
+            throws Exception {
+        TopicNames topics = topics(bootstrap, name);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Streams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, "paced", workers);
+        Streams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, name, workers, early);
         int count = (int) Math.max(10, Math.min(rate * seconds, 20_000));
         long intervalNanos = (long) (1e9 / rate);
         // the first WARM_UP_SECONDS of pairs are sent but not counted: the new instance's first transaction and
@@ -354,6 +424,7 @@ public final class StreamerBenchmark {
         int warmUp = (int) Math.min(count / 2, rate * WARM_UP_SECONDS);
         List<Double> committed = new ArrayList<>();
         List<Double> produced = new ArrayList<>();
+        String cpuUse;
         try (KafkaConsumer<byte[], byte[]> committedReader =
                         assignedConsumer(bootstrap, topics.classifications(), true);
                 KafkaConsumer<byte[], byte[]> producedReader =
@@ -382,16 +453,34 @@ public final class StreamerBenchmark {
                 }
                 producer.flush();
             });
+            CpuMeter cpu = new CpuMeter();
+            double commits0 = threadMetric(streams.streams(), "commit-total");
+            long t0 = System.nanoTime();
             sender.start();
             int seenCommitted = 0;
             int seenProduced = 0;
+            List<String> samples = new ArrayList<>();
             while (seenCommitted < count) {
-                seenCommitted += collect(committedReader, warmUp, committed);
+                seenCommitted += collect(committedReader, warmUp, committed, "committed", samples);
                 if (seenProduced < count) {
-                    seenProduced += collect(producedReader, warmUp, produced);
+                    seenProduced += collect(producedReader, warmUp, produced, "produced", samples);
                 }
             }
             sender.join();
+            cpuUse = cpu.report()
+                    + String.format(
+                            Locale.ROOT,
+                            "; stream thread commits %.1f/s, %.1f ms mean each (Kafka Streams: %.1f ms a task × %d tasks)",
+                            (threadMetric(streams.streams(), "commit-total") - commits0)
+                                    / ((System.nanoTime() - t0) / 1e9),
+                            threadMetric(streams.streams(), "commit-latency-avg") * PARTITIONS,
+                            threadMetric(streams.streams(), "commit-latency-avg"),
+                            PARTITIONS);
+            String dump = System.getProperty("bench.latency.dump");
+            if (dump != null) {
+                // one line per pair and reader: reader, send time (epoch ms), latency (ms), partition, offset
+                Files.write(Path.of(dump), samples);
+            }
         } finally {
             streams.close(Duration.ofSeconds(10));
         }
@@ -405,17 +494,114 @@ public final class StreamerBenchmark {
                 percentile(c, 0.99),
                 percentile(u, 0.50),
                 percentile(u, 0.99),
-                batchSizes(registry));
+                batchSizes(registry),
+                cpuUse);
+    }
+
+    /**
+     * CPU used by this JVM (broker, streamer and the benchmark's clients together) and by its stream and inference
+     * threads over a run, in cores, with the machine's load average at the end (other work on the machine).
+     */
+    private static final class CpuMeter {
+        private final long wall0 = System.nanoTime();
+        private final long process0 = processCpuNanos();
+        private final Map<String, Long> threads0 = threadCpuNanos();
+
+        String report() {
+            double wall = System.nanoTime() - wall0;
+            Map<String, Long> threads1 = threadCpuNanos();
+            double stream = 0;
+            double inference = 0;
+            double threads = 0;
+            Map<String, Double> groups = new java.util.TreeMap<>();
+            for (Map.Entry<String, Long> e : threads1.entrySet()) {
+                double used = e.getValue() - threads0.getOrDefault(e.getKey(), 0L);
+                threads += used;
+                if (e.getKey().contains("paced")
+                        && e.getKey().endsWith("StreamThread-1")) { // this run's (others closed)
+                    stream += used;
+                } else if (e.getKey().startsWith("nli-inference")) {
+                    inference += used;
+                }
+                // thread pools by name without ids/numbers: broker handlers, network threads, client I/O threads
+                String group = e.getKey()
+                        .replaceAll("bench-paced[a-z0-9-]*-[0-9a-f]{8}-[0-9a-f-]+-", "paced-")
+                        .replaceAll("producer-\\d+", "producer-N")
+                        .replaceAll("-\\d+$", "")
+                        .replaceAll("\\d+", "N");
+                groups.merge(group, used, Double::sum);
+            }
+            StringBuilder top = new StringBuilder();
+            groups.entrySet().stream()
+                    .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .limit(10)
+                    .forEach(g -> top.append(String.format(Locale.ROOT, "; %s %.2f", g.getKey(), g.getValue() / wall)));
+            String load;
+            try {
+                load = Files.readString(Path.of("/proc/loadavg")).trim();
+            } catch (IOException e) {
+                load = "?";
+            }
+            double process = (processCpuNanos() - process0) / wall;
+            return String.format(
+                    Locale.ROOT,
+                    "CPU during the run: JVM %.2f of %d cores (stream thread %.2f, inference workers %.2f, JIT + GC + VM"
+                            + " %.2f), loadavg %s; by thread group%s",
+                    process,
+                    Runtime.getRuntime().availableProcessors(),
+                    stream / wall,
+                    inference / wall,
+                    process - threads / wall,
+                    load,
+                    top);
+        }
+
+        private static long processCpuNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+        }
+
+        /** Per live thread (by name, summed) its CPU time so far. */
+        private static Map<String, Long> threadCpuNanos() {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            Map<String, Long> out = new java.util.HashMap<>();
+            for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+                if (info != null) {
+                    long t = mx.getThreadCpuTime(info.getThreadId());
+                    if (t > 0) {
+                        out.merge(info.getThreadName(), t, Long::sum);
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A stream-thread metric of Kafka Streams (the one stream thread's; NaN when absent). */
+    private static double threadMetric(KafkaStreams streams, String name) {
+        return streams.metrics().values().stream()
+                .filter(m -> m.metricName().group().equals("stream-thread-metrics")
+                        && m.metricName().name().equals(name))
+                .mapToDouble(m -> ((Number) m.metricValue()).doubleValue())
+                .findFirst()
+                .orElse(Double.NaN);
     }
 
     /** One short poll: adds the latency of each pair sent after the warm-up; returns how many records came. */
-    private static int collect(KafkaConsumer<byte[], byte[]> consumer, int warmUp, List<Double> latencies) {
+    private static int collect(
+            KafkaConsumer<byte[], byte[]> consumer,
+            int warmUp,
+            List<Double> latencies,
+            String reader,
+            List<String> samples) {
         int n = 0;
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(2))) {
             long now = System.currentTimeMillis();
             String id = new String(r.key(), StandardCharsets.UTF_8);
             if (Integer.parseInt(id.substring("paced-".length())) >= warmUp) {
                 latencies.add((double) (now - r.timestamp()));
+                samples.add(reader + " " + r.timestamp() + " " + (now - r.timestamp()) + " " + r.partition() + " "
+                        + r.offset());
             }
             n++;
         }
@@ -479,6 +665,20 @@ public final class StreamerBenchmark {
             String name,
             int workers)
             throws Exception {
+        return streams(bootstrap, topics, policy, models, runner, registry, name, workers, EARLY_COMMITS);
+    }
+
+    private static Streams streams(
+            String bootstrap,
+            TopicNames topics,
+            BatchPolicy policy,
+            ActiveModel models,
+            BatchRunner runner,
+            SimpleMeterRegistry registry,
+            String name,
+            int workers,
+            EarlyCommits early)
+            throws Exception {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-" + name);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -494,7 +694,7 @@ public final class StreamerBenchmark {
         StreamerMetrics metrics = new StreamerMetrics(registry);
         InferenceScheduler scheduler = new InferenceScheduler(
                 policy, models, metrics, runner, workers, InferenceScheduler.defaultMaxOutstanding(policy, workers));
-        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler), p);
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler, early), p);
         streams.start();
         while (streams.state() != KafkaStreams.State.RUNNING) {
             Thread.sleep(50);
