@@ -209,6 +209,15 @@ public final class StreamerMetrics {
                 .register(registry);
     }
 
+    /** A stream thread died of an uncaught exception and was answered with {@code response} (StreamThreadRecovery). */
+    public void streamThreadFailed(String response) {
+        Counter.builder("nli.stream.thread.failures")
+                .tag("response", response)
+                .description("stream threads that died of an uncaught exception, by the response: replace or shutdown")
+                .register(registry)
+                .increment();
+    }
+
     public void reload(String outcome) {
         reloads(outcome).increment();
     }
