@@ -1,5 +1,6 @@
 package io.nlistream.streamer.support;
 
+import io.nlistream.streamer.topology.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +8,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -120,5 +124,18 @@ public final class KafkaIO {
         Map<String, String> h = new java.util.LinkedHashMap<>();
         r.headers().forEach(x -> h.put(x.key(), x.value() == null ? null : new String(x.value())));
         return h;
+    }
+
+    /** Creates the pairs and classifications topics with {@code partitions} partitions and a one-partition DLQ. */
+    public static TopicNames createTopics(String bootstrap, TopicNames t, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(
+                            new NewTopic(t.pairs(), partitions, (short) 1),
+                            new NewTopic(t.classifications(), partitions, (short) 1),
+                            new NewTopic(t.deadLetters(), 1, (short) 1)))
+                    .all()
+                    .get();
+        }
+        return t;
     }
 }

@@ -22,11 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -195,17 +191,7 @@ class CommitWhenDrainedTest {
     }
 
     private static TopicNames topics(KafkaBroker broker, String name, int partitions) throws Exception {
-        TopicNames t = CrashWorker.topics("commit-" + name);
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(
-                            new NewTopic(t.pairs(), partitions, (short) 1),
-                            new NewTopic(t.classifications(), partitions, (short) 1),
-                            new NewTopic(t.deadLetters(), 1, (short) 1)))
-                    .all()
-                    .get();
-        }
-        return t;
+        return KafkaIO.createTopics(broker.bootstrapServers(), CrashWorker.topics("commit-" + name), partitions);
     }
 
     private static int index(byte[] json) {

@@ -29,9 +29,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
@@ -153,17 +150,7 @@ class SchedulerAcrossTasksTest {
     }
 
     private static TopicNames topics(KafkaBroker broker, String name, int partitions) throws Exception {
-        TopicNames t = CrashWorker.topics("scheduler-" + name);
-        try (Admin admin =
-                Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
-            admin.createTopics(List.of(
-                            new NewTopic(t.pairs(), partitions, (short) 1),
-                            new NewTopic(t.classifications(), partitions, (short) 1),
-                            new NewTopic(t.deadLetters(), 1, (short) 1)))
-                    .all()
-                    .get();
-        }
-        return t;
+        return KafkaIO.createTopics(broker.bootstrapServers(), CrashWorker.topics("scheduler-" + name), partitions);
     }
 
     /** Pair i goes to partition i % partitions, so each partition's pairs are in increasing i. */
