@@ -11,13 +11,11 @@ import io.nlistream.schemas.event.NliPair;
 import io.nlistream.schemas.validation.ContractSchema;
 import io.nlistream.schemas.validation.SchemaValidator;
 import io.nlistream.streamer.bundle.ActiveModel;
-import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.NliModel;
-import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.support.Pairs;
-import io.nlistream.streamer.support.TestBundles;
+import io.nlistream.streamer.support.TinyModel;
 import io.nlistream.tokenizer.EncodedPair;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,9 +29,8 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,18 +44,8 @@ class BatchingRulesTest {
     @TempDir
     static Path tmp;
 
-    static ActiveModel models;
-
-    @BeforeAll
-    static void loadModel() {
-        models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
-        models.load(TestBundles.tiny(tmp.resolve("bundle"), "1"));
-    }
-
-    @AfterAll
-    static void close() {
-        models.close();
-    }
+    @RegisterExtension
+    static final TinyModel MODEL = new TinyModel();
 
     /**
      * A driver over the topology with the given policy and a one-worker scheduler; the test pipes pairs in and reads
@@ -76,7 +63,7 @@ class BatchingRulesTest {
             StreamerMetrics metrics = new StreamerMetrics(registry);
             InferenceScheduler scheduler = new InferenceScheduler(
                     policy,
-                    models,
+                    MODEL.models(),
                     metrics,
                     BatchRunner.DIRECT,
                     1,
@@ -86,7 +73,7 @@ class BatchingRulesTest {
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
             TopologyTestDriver driver =
-                    new TopologyTestDriver(NliTopology.build(TOPICS, models, metrics, scheduler), props);
+                    new TopologyTestDriver(NliTopology.build(TOPICS, MODEL.models(), metrics, scheduler), props);
             return new Harness(
                     driver,
                     scheduler,
@@ -157,7 +144,7 @@ class BatchingRulesTest {
     void flushesBeforeThePaddedTokenBudgetIsExceeded() {
         NliPair pair = Pairs.pair("tokens", 1);
         int length;
-        try (ActiveModel.Lease lease = models.lease()) {
+        try (ActiveModel.Lease lease = MODEL.models().lease()) {
             length = lease.model().encode(pair.premise(), pair.hypothesis()).length();
         }
         // Two identical pairs fit (2L <= 2L + 1); a third would pad to 3L and pass the budget.
@@ -205,7 +192,7 @@ class BatchingRulesTest {
             }
             List<TestRecord<byte[], byte[]>> out = TestDrivers.await(h.driver, h.out, 12);
             assertThat(out).hasSize(12);
-            try (ActiveModel.Lease lease = models.lease()) {
+            try (ActiveModel.Lease lease = MODEL.models().lease()) {
                 NliModel model = lease.model();
                 for (int i = 0; i < 12; i++) {
                     JsonNode event = read(out.get(i).value());

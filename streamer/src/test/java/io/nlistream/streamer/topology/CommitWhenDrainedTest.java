@@ -7,14 +7,11 @@ import io.nlistream.kafkatest.KafkaBroker;
 import io.nlistream.kafkatest.KafkaBrokerExtension;
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.event.NliPair;
-import io.nlistream.streamer.bundle.ActiveModel;
-import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.inference.BatchRunner;
-import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.support.KafkaIO;
 import io.nlistream.streamer.support.Pairs;
-import io.nlistream.streamer.support.TestBundles;
+import io.nlistream.streamer.support.TinyModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +29,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,18 +50,8 @@ class CommitWhenDrainedTest {
     @TempDir
     static Path tmp;
 
-    static ActiveModel models;
-
-    @BeforeAll
-    static void loadModel() {
-        models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
-        models.load(TestBundles.tiny(tmp.resolve("bundle"), "1"));
-    }
-
-    @AfterAll
-    static void close() {
-        models.close();
-    }
+    @RegisterExtension
+    static final TinyModel MODEL = new TinyModel();
 
     @Test
     void aDrainedTaskCommitsLongBeforeTheInterval(KafkaBroker broker) throws Exception {
@@ -154,7 +140,8 @@ class CommitWhenDrainedTest {
             throws InterruptedException {
         BatchPolicy policy = new BatchPolicy(32, 8192, Duration.ofMillis(10), 256);
         StreamerMetrics metrics = new StreamerMetrics(new SimpleMeterRegistry());
-        InferenceScheduler scheduler = new InferenceScheduler(policy, models, metrics, BatchRunner.DIRECT, 1, 128);
+        InferenceScheduler scheduler =
+                new InferenceScheduler(policy, MODEL.models(), metrics, BatchRunner.DIRECT, 1, 128);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "commit-when-drained-" + name);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -164,7 +151,8 @@ class CommitWhenDrainedTest {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 2 * COMMIT_INTERVAL_MS);
         p.put(StreamsConfig.POLL_MS_CONFIG, 5);
         p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state-" + name).toString());
-        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler, early), p);
+        KafkaStreams streams =
+                new KafkaStreams(NliTopology.build(topics, MODEL.models(), metrics, scheduler, early), p);
         streams.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (streams.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {

@@ -8,14 +8,11 @@ import io.nlistream.kafkatest.KafkaBroker;
 import io.nlistream.kafkatest.KafkaBrokerExtension;
 import io.nlistream.schemas.Json;
 import io.nlistream.schemas.event.NliPair;
-import io.nlistream.streamer.bundle.ActiveModel;
-import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.inference.BatchRunner;
-import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.ops.StreamerMetrics;
 import io.nlistream.streamer.support.KafkaIO;
 import io.nlistream.streamer.support.Pairs;
-import io.nlistream.streamer.support.TestBundles;
+import io.nlistream.streamer.support.TinyModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -33,10 +30,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,18 +45,8 @@ class SchedulerAcrossTasksTest {
     @TempDir
     static Path tmp;
 
-    static ActiveModel models;
-
-    @BeforeAll
-    static void loadModel() {
-        models = new ActiveModel(new BundleLoader(SessionSettings.cpu()));
-        models.load(TestBundles.tiny(tmp.resolve("bundle"), "1"));
-    }
-
-    @AfterAll
-    static void close() {
-        models.close();
-    }
+    @RegisterExtension
+    static final TinyModel MODEL = new TinyModel();
 
     @Test
     void batchesFormAcrossTheTasksOfAnInstance(KafkaBroker broker) throws Exception {
@@ -136,7 +122,8 @@ class SchedulerAcrossTasksTest {
             SimpleMeterRegistry registry,
             int maxOutstanding) {
         StreamerMetrics metrics = new StreamerMetrics(registry);
-        InferenceScheduler scheduler = new InferenceScheduler(policy, models, metrics, runner, 1, maxOutstanding);
+        InferenceScheduler scheduler =
+                new InferenceScheduler(policy, MODEL.models(), metrics, runner, 1, maxOutstanding);
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "scheduler-test-" + name);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
@@ -144,7 +131,7 @@ class SchedulerAcrossTasksTest {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         p.put(StreamsConfig.POLL_MS_CONFIG, 5);
         p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state-" + name).toString());
-        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, models, metrics, scheduler), p);
+        KafkaStreams streams = new KafkaStreams(NliTopology.build(topics, MODEL.models(), metrics, scheduler), p);
         streams.start();
         return new Running(streams, scheduler);
     }
