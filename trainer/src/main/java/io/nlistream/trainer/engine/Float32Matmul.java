@@ -165,11 +165,11 @@ public final class Float32Matmul {
         }
         Binding b = binding.get();
         b.set(choice.kernels().libtorchPrecision());
+        if (choice.kernels() == Kernels.MKL) {
+            return new Applied(Kernels.MKL, false, 0, choice.why(), previous); // the probe's reference itself
+        }
         double diff = probeDifference(b, manager);
         boolean rounded = diff > ROUNDED;
-        if (choice.kernels() == Kernels.MKL) {
-            return new Applied(Kernels.MKL, false, diff, choice.why(), previous);
-        }
         if (!choice.bf16() && rounded) {
             b.set(HIGHEST);
             return new Applied(
