@@ -13,6 +13,7 @@ import io.nlistream.streamer.inference.NliModel;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.inference.SubBatches;
 import io.nlistream.streamer.ops.StreamerMetrics;
+import io.nlistream.streamer.support.KafkaIO;
 import io.nlistream.streamer.support.Pairs;
 import io.nlistream.streamer.topology.BatchPolicy;
 import io.nlistream.streamer.topology.EarlyCommits;
@@ -35,9 +36,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -627,15 +625,7 @@ public final class StreamerBenchmark {
     private static TopicNames topics(String bootstrap, String name) throws Exception {
         TopicNames t = new TopicNames(
                 "bench." + name + ".pairs", "bench." + name + ".classifications", "bench." + name + ".dlq");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(
-                            new NewTopic(t.pairs(), PARTITIONS, (short) 1),
-                            new NewTopic(t.classifications(), PARTITIONS, (short) 1),
-                            new NewTopic(t.deadLetters(), 1, (short) 1)))
-                    .all()
-                    .get();
-        }
-        return t;
+        return KafkaIO.createTopics(bootstrap, t, PARTITIONS);
     }
 
     /** A running topology and the scheduler its tasks share; closing stops both. */

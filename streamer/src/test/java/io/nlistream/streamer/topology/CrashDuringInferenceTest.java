@@ -22,9 +22,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.KafkaStreams;
@@ -52,15 +49,7 @@ class CrashDuringInferenceTest {
     void aKillWhileBatchesAreQueuedAndRunningLosesAndDuplicatesNothingAndKeepsPartitionOrder(KafkaBroker broker)
             throws Exception {
         String bootstrap = broker.bootstrapServers();
-        TopicNames topics = CrashWorker.topics(PREFIX);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            admin.createTopics(List.of(
-                            new NewTopic(topics.pairs(), PARTITIONS, (short) 1),
-                            new NewTopic(topics.classifications(), PARTITIONS, (short) 1),
-                            new NewTopic(topics.deadLetters(), 1, (short) 1)))
-                    .all()
-                    .get();
-        }
+        TopicNames topics = KafkaIO.createTopics(bootstrap, CrashWorker.topics(PREFIX), PARTITIONS);
         Path bundle = TestBundles.tiny(tmp.resolve("bundle"), "1");
         send(bootstrap, topics, 0, PAIRS);
 
