@@ -720,7 +720,7 @@ public final class StreamerBenchmark {
         return c;
     }
 
-    private static List<NliPair> xnliDev(int n) throws IOException {
+    static List<NliPair> xnliDev(int n) throws IOException {
         Path tsv = Path.of(System.getProperty("nli.shared.dir", "../shared"), "data/xnli-fr/xnli.dev.fr.tsv");
         if (!Files.isRegularFile(tsv)) {
             throw new IllegalStateException(tsv + " is missing: the benchmark reads XNLI-fr dev from the shared data"

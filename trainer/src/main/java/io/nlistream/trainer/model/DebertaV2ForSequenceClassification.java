@@ -277,7 +277,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
 
         /**
-         * x (batch, heads, length, dim) against the projected relative embeddings (1, rows, heads·dim): (batch, heads,
+         * x (batch, heads, length, dim) against the projected relative embeddings (1, rows, heads·dim): (heads, batch,
          * length, rows) as one matmul per head. A broadcast matmul would copy the batch-independent projection batch
          * times (50 MB a term a layer for the seed's step) and autograd would keep that copy until backward.
          */
@@ -286,29 +286,27 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             long rows = relProjected.getShape().get(1);
             NDArray relT = relProjected.reshape(rows, heads, headSize).transpose(1, 2, 0);
             NDArray flat = x.transpose(1, 0, 2, 3).reshape(heads, s.get(0) * s.get(2), headSize);
-            return flat.matMul(relT).reshape(heads, s.get(0), s.get(2), rows).transpose(1, 0, 2, 3);
+            return flat.matMul(relT).reshape(heads, s.get(0), s.get(2), rows);
         }
 
+        /**
+         * c2p + p2c over the scale. The scale divides the projected rows (rows, heads·dim) rather than the (batch,
+         * heads, length, length) scores, as transformers divides them: the same value to rounding, two passes over
+         * the scores fewer in forward and in backward.
+         */
         private NDArray relativeScores(ParameterStore ps, NDArray q, NDArray k, Relative rel, boolean training) {
             NDArray emb = rel.embeddings().expandDims(0);
             emb = Dropouts.apply(emb, c.hiddenDropoutProb(), training);
-            Shape scoreShape = new Shape(
-                    q.getShape().get(0),
-                    heads,
-                    q.getShape().get(2),
-                    k.getShape().get(2));
+            RelativePositions.Indices idx = rel.indices();
             NDArray score = null;
             if (c.c2p()) {
                 NDArray posKey = call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training);
-                NDArray c2p = perHead(q, posKey).gather(rel.indices().c2p().broadcast(scoreShape), -1);
-                score = Scalars.div(c2p, scale);
+                score = idx.c2p(perHead(q, idx.c2pRows(Scalars.div(posKey, scale))));
             }
             if (c.p2c()) {
                 NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
-                NDArray p2c = perHead(k, posQuery)
-                        .gather(rel.indices().p2c().broadcast(scoreShape), -1)
-                        .transpose(0, 1, 3, 2);
-                score = score == null ? Scalars.div(p2c, scale) : score.add(Scalars.div(p2c, scale));
+                NDArray p2c = idx.p2c(perHead(k, Scalars.div(posQuery, scale)));
+                score = score == null ? p2c : score.add(p2c);
             }
             return score;
         }

@@ -3,7 +3,9 @@ package io.nlistream.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,6 +18,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * and an instance computes the (length, length) gather indices with tensor ops for the DJL model (on the model's
  * device, cached per length: every layer and every batch of that length reuses them). RelativePositionsTest pins
  * the two equal over every length 1–512.
+ *
+ * <p>Where a length's positions are exact (no log bucket reached, no clamp: the seed's 128 tokens with 256 buckets),
+ * the index of (query i, key j) is a plain diagonal, {@code i − j} shifted, and {@link Indices#c2p}/{@link
+ * Indices#p2c} take it as views of the scores (a shifted flat slice, Transformer-XL's relative shift) instead of a
+ * gather: no (batch, heads, length, length) index is read, and backward copies into a slice instead of a
+ * scatter-add (GatherBackward was 7 % of the seed's backward).
  */
 public final class RelativePositions implements AutoCloseable {
     /**
@@ -23,7 +31,57 @@ public final class RelativePositions implements AutoCloseable {
      * sequence shorter than the span only reaches rows {@code firstRow .. firstRow + rows - 1} of the 2·span relative
      * embeddings, so only those are projected and scored.
      */
-    record Indices(NDArray c2p, NDArray p2c, long firstRow, long rows) {}
+    record Indices(NDArray c2p, NDArray p2c, long firstRow, long rows, boolean diagonal) {
+        /**
+         * The projected relative rows (1, rows, heads·dim) in the order {@link #c2p} expects: reversed where the
+         * positions are a diagonal, since a view can only walk the scores' columns forwards (flipping the rows is
+         * cheap; flipping the scores would copy them).
+         */
+        NDArray c2pRows(NDArray rows) {
+            return diagonal ? rows.flip(1) : rows;
+        }
+
+        /**
+         * Content→position scores (batch, heads, query, key) from the query against the rows {@link #c2pRows}
+         * ordered, laid out (heads, batch, query, rows): entry (i, j) is column c2p[i][j].
+         */
+        NDArray c2p(NDArray scores) {
+            return diagonal ? shift(scores).transpose(1, 0, 2, 3) : gather(scores, c2p);
+        }
+
+        /**
+         * Position→content scores (batch, heads, query, key) from the key against the rows, laid out (heads, batch,
+         * key, rows): entry (i, j) is column p2c[j][i] of key j's row.
+         */
+        NDArray p2c(NDArray scores) {
+            return (diagonal ? shift(scores).transpose(1, 0, 2, 3) : gather(scores, p2c)).transpose(0, 1, 3, 2);
+        }
+
+        private static NDArray gather(NDArray scores, NDArray index) {
+            Shape s = scores.getShape();
+            NDArray perBatch = scores.transpose(1, 0, 2, 3);
+            return perBatch.gather(index.broadcast(s.get(1), s.get(0), s.get(2), s.get(2)), -1);
+        }
+
+        /**
+         * {@code out[…, i, j] = scores[…, i, L − 1 − i + j]} for scores (…, L, 2L − 1), as views: read flat, that
+         * element sits at {@code (L − 1) + i·(2L − 2) + j}, so a slice starting at L − 1, seen as rows of 2L − 2,
+         * holds it at (i, j).
+         */
+        private static NDArray shift(NDArray scores) {
+            Shape s = scores.getShape();
+            int d = s.dimension();
+            long length = s.get(d - 2);
+            long width = s.get(d - 1);
+            if (length == 1) {
+                return scores;
+            }
+            Shape lead = s.slice(0, d - 2);
+            NDArray flat = scores.reshape(lead.add(length * width));
+            NDArray shifted = flat.get(new NDIndex("..., {}:{}", length - 1, length - 1 + length * (width - 1)));
+            return shifted.reshape(lead.addAll(new Shape(length, width - 1))).get(new NDIndex("..., :{}", length));
+        }
+    }
 
     private final int buckets;
     private final int maxPosition;
@@ -54,7 +112,8 @@ public final class RelativePositions implements AutoCloseable {
             NDArray p2c = rel.neg().add(span).clip(0, span * 2 - 1).sub(reached.first());
             c2p.attach(manager);
             p2c.attach(manager);
-            return new Indices(c2p, p2c, reached.first(), reached.count());
+            boolean diagonal = exact(length, buckets, maxPosition, span);
+            return new Indices(c2p, p2c, reached.first(), reached.count(), diagonal);
         }
     }
 
@@ -92,6 +151,22 @@ public final class RelativePositions implements AutoCloseable {
         float den = (float) Math.log((float) ((maxPosition - 1) / (double) mid));
         float logPos = (float) Math.ceil((num / den) * (float) (mid - 1)) + mid;
         return (long) (logPos * Math.signum(rel));
+    }
+
+    /**
+     * Whether every distance of a {@code length}-token sequence keeps its own row (no log bucket, no clamp), so that
+     * c2p[i][j] = i − j + (length − 1) over 2·length − 1 rows.
+     */
+    static boolean exact(long length, int bucketSize, int maxPosition, int attSpan) {
+        if (length > attSpan) {
+            return false;
+        }
+        for (long d = 0; d < length; d++) {
+            if (bucket(d, bucketSize, maxPosition) != d) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Rows {@code first .. first + count - 1} of the 2·attSpan relative embeddings. */
