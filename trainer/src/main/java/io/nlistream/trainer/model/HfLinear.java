@@ -51,14 +51,28 @@ public final class HfLinear extends HfModule {
         NDArray b = bias == null ? null : value(ps, bias, x, training);
         DataType type = w.getDataType();
         if (x.getDataType() == type) {
-            return Linear.linear(x, w, b);
+            return new NDList(product(x, w, b));
         }
         // Mixed precision (FrozenBase): the product runs in the weight's type, as autocast runs matmuls in half;
         // a float32 weight (LoRA, the head) gets float32 input. The result is float32 either way, so what follows
         // (softmax, layer norm, sums with the LoRA path) stays float32.
-        NDArray y = Linear.linear(Casts.to(x, type), w, b == null ? null : Casts.to(b, type))
-                .singletonOrThrow();
+        NDArray y = product(Casts.to(x, type), w, b == null ? null : Casts.to(b, type));
         return new NDList(Casts.to(y, DataType.FLOAT32));
+    }
+
+    /**
+     * x·Wᵀ + b on 2-D rows: libtorch then adds the bias inside the GEMM (addmm), where a (batch, length, in) input
+     * takes a matmul and a separate pass over the output for the bias.
+     */
+    private static NDArray product(NDArray x, NDArray w, NDArray b) {
+        Shape shape = x.getShape();
+        if (b == null || shape.dimension() <= 2) {
+            return Linear.linear(x, w, b).singletonOrThrow();
+        }
+        long in = shape.get(shape.dimension() - 1);
+        NDArray rows = Linear.linear(x.reshape(-1, in), w, b).singletonOrThrow();
+        return rows.reshape(
+                shape.slice(0, shape.dimension() - 1).add(w.getShape().get(0)));
     }
 
     @Override
