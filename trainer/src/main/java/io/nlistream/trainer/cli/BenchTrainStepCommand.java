@@ -85,9 +85,9 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
 
     @Option(
             names = "--precision",
-            paramLabel = "fp32|fp16",
-            description = "Number type of the frozen base, as train's --precision (default: fp16 on a GPU, fp32 on"
-                    + " a CPU).")
+            paramLabel = "fp32|fp16|bf16",
+            description =
+                    "Number type of the products, as train's --precision (default: fp16 on a GPU, fp32 on" + " a CPU).")
     String precision;
 
     @Option(
