@@ -169,14 +169,18 @@ public final class PairTokenizer implements AutoCloseable {
         tokenizer.close();
     }
 
+    /**
+     * Sequence and word ids only matter when the pair must be truncated, so they are fetched only then: each fetch is a
+     * JNI call that allocates and fills a Java array, and most pairs fit (XNLI-fr dev at 128: all but a few).
+     */
     private EncodedPair toPair(long encoding) {
+        long[] ids = LIB.getTokenIds(encoding);
+        long[] typeIds = LIB.getTypeIds(encoding);
+        if (ids.length <= maxLength) {
+            return new EncodedPair(ids, typeIds, false);
+        }
         return PairTruncation.apply(
-                LIB.getTokenIds(encoding),
-                LIB.getTypeIds(encoding),
-                LIB.getSequenceIds(encoding),
-                LIB.getWordIds(encoding),
-                maxLength,
-                truncation);
+                ids, typeIds, LIB.getSequenceIds(encoding), LIB.getWordIds(encoding), maxLength, truncation);
     }
 
     /** The native side reads the strings without a null check: a null would be a Rust panic, not an exception. */

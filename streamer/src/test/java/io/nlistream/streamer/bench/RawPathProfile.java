@@ -15,6 +15,7 @@ import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PaddedBatch;
 import io.nlistream.tokenizer.PairTokenizer;
 import io.nlistream.tokenizer.Truncation;
+import java.lang.management.ManagementFactory;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,9 @@ import java.util.TreeMap;
  */
 public final class RawPathProfile {
     private static final int MAX_BATCH = 32;
-    private static final int SUB_BATCH_OVERHEAD_TOKENS = 256;
+    /** The service's default (nli.batch.sub-batch-overhead-tokens); -Dprofile.sub-batch-overhead to explore. */
+    private static final int SUB_BATCH_OVERHEAD_TOKENS = Integer.getInteger("profile.sub-batch-overhead", 256);
+
     private static final String DEFAULT_CONFIGS = "fp32:1:nospin:all,fp32:2:nospin:all,fp32:2:spin:all,"
             + "int8:1:nospin:all,int8:2:nospin:all,fp16:1:nospin:all,"
             + "fp32:1:nospin:extended,fp32:1:nospin:basic,fp32:1:nospin:none";
@@ -57,17 +60,28 @@ public final class RawPathProfile {
                 manifest.padId())) {
             List<EncodedPair> encoded = tokenization(tokenizer, pairs);
             List<List<EncodedPair>> subBatches = subBatches(encoded);
+            long padded = subBatches.stream()
+                    .mapToLong(b -> tokenizer.pad(b).paddedTokens())
+                    .sum();
             System.out.printf(
                     Locale.ROOT,
-                    "%d pairs, mean %.1f tokens, batches of %d -> %d ORT calls (%.2f a batch)%n",
+                    "%d pairs, mean %.1f tokens, batches of %d -> %d ORT calls (%.2f a batch, sub-batch overhead %d"
+                            + " tokens), padded ÷ real tokens %.2f%n",
                     n,
                     encoded.stream().mapToInt(EncodedPair::length).average().orElse(0),
                     MAX_BATCH,
                     subBatches.size(),
-                    subBatches.size() / Math.ceil(n / (double) MAX_BATCH));
+                    subBatches.size() / Math.ceil(n / (double) MAX_BATCH),
+                    SUB_BATCH_OVERHEAD_TOKENS,
+                    padded
+                            / (double) encoded.stream()
+                                    .mapToInt(EncodedPair::length)
+                                    .sum());
             for (String config :
                     System.getProperty("profile.configs", DEFAULT_CONFIGS).split(",")) {
-                timeConfig(bundle, manifest, tokenizer, subBatches, n, Config.parse(config), seconds);
+                if (!config.isBlank()) {
+                    timeConfig(bundle, manifest, tokenizer, subBatches, n, Config.parse(config), seconds);
+                }
             }
             for (String nodes :
                     System.getProperty("profile.nodes", "fp32:1,int8:1").split(",")) {
@@ -104,11 +118,14 @@ public final class RawPathProfile {
         List<EncodedPair> encoded = new ArrayList<>();
         for (int round = 0; round < 3; round++) {
             encoded.clear();
+            long c0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (NliPair p : pairs) {
                 encoded.add(tokenizer.encode(p.premise(), p.hypothesis()));
             }
             long perPair = System.nanoTime() - t0;
+            long perPairCpu = processCpuNanos() - c0;
+            long c1 = processCpuNanos();
             long t1 = System.nanoTime();
             for (int i = 0; i < pairs.size(); i += MAX_BATCH) {
                 List<NliPair> chunk = pairs.subList(i, Math.min(pairs.size(), i + MAX_BATCH));
@@ -117,15 +134,25 @@ public final class RawPathProfile {
                         chunk.stream().map(NliPair::hypothesis).toList());
             }
             long batched = System.nanoTime() - t1;
+            long batchedCpu = processCpuNanos() - c1;
             System.out.printf(
                     Locale.ROOT,
-                    "tokenization round %d: encode per pair %.1f µs/pair, encodeAll of %d %.1f µs/pair%n",
+                    "tokenization round %d: encode per pair %.1f µs/pair (CPU %.1f), encodeAll of %d %.1f µs/pair"
+                            + " (CPU %.1f, every thread of the process)%n",
                     round,
                     perPair / 1e3 / pairs.size(),
+                    perPairCpu / 1e3 / pairs.size(),
                     MAX_BATCH,
-                    batched / 1e3 / pairs.size());
+                    batched / 1e3 / pairs.size(),
+                    batchedCpu / 1e3 / pairs.size());
         }
         return encoded;
+    }
+
+    /** The process's CPU time, native threads included (the Rust tokenizer's own pool for encodeAll). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** The micro-batcher's cut of a backlog: batches of 32 in arrival order, each split as SubBatches plans it. */
