@@ -76,7 +76,7 @@ public class StreamerBeans {
             StreamerConfig config, SessionSettings settings, ActiveModel models, StreamerMetrics metrics) {
         StreamerConfig.Batch b = config.batch();
         BatchPolicy policy = new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens());
-        int workers = OrtSessions.threads(settings, models.peek().provider()).workers();
+        int workers = OrtSessions.workers(settings, models.peek().provider());
         int outstanding = config.inference().maxOutstandingPairs();
         if (outstanding == 0) {
             outstanding = InferenceScheduler.defaultMaxOutstanding(policy, workers);

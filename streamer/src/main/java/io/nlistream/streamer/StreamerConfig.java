@@ -57,8 +57,14 @@ public interface StreamerConfig {
         @WithDefault("8192")
         int maxTokens();
 
-        /** What one more ONNX Runtime call costs, in padded tokens, when splitting a batch into sub-batches. */
-        @WithDefault("256")
+        /**
+         * What one more ONNX Runtime call costs, in padded tokens, when splitting a batch into sub-batches. Small on
+         * CPU: a call's fixed cost is a few padded tokens' work, while attention grows with the square of the padded
+         * length (demo bundle: 64 gives 4,410–4,888 pairs/s raw against 3,844–3,985 at 256; camemberta-base shape
+         * 2.36 s a batch against 2.58–2.63; docs/streamer.md, the raw path). On a GPU a call costs about the same
+         * whatever its rows: set it high there.
+         */
+        @WithDefault("64")
         int subBatchOverheadTokens();
     }
 

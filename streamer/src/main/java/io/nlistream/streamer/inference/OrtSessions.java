@@ -6,6 +6,8 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import io.nlistream.schemas.bundle.BundleException;
 import io.nlistream.schemas.bundle.BundleManifest;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jboss.logging.Logger;
 
@@ -19,7 +21,11 @@ import org.jboss.logging.Logger;
  * 2 intra-op threads each, so workers × threads = cores. Two narrow batches beat one wide one when other threads share
  * the cores: an op split across every core waits for its slowest part, and any core the broker, the stream thread or
  * the JIT takes for a moment stalls the whole op (camemberta-base shape on 2 cores, docs/streamer.md: 2 × 1 thread
- * 0.80–0.91 × raw ORT end to end in seven runs, 1 × 2 threads 0.65–0.81). On CUDA the kernels run on the GPU and the
+ * 0.80–0.91 × raw ORT end to end in seven runs, 1 × 2 threads 0.65–0.81). A small model's ops are too small to split
+ * at all: each of its ~120 nodes a run does microseconds of work, and waking a second thread for it costs more than it
+ * saves (demo bundle, one batch at a time: 1 thread 4,573–5,122 pairs/s, 2 threads without spinning 4,058–4,172, 2
+ * spinning 2,204–5,016), so below {@link #SMALL_MODEL_BYTES} a session runs its ops on the calling worker's thread
+ * alone and the workers give the parallelism. On CUDA the kernels run on the GPU and the
  * CPU pool only schedules them: one thread, and two workers so that one batch is handed over while another runs. Ops
  * run sequentially (one inter-op thread) unless set.
  */
@@ -32,6 +38,13 @@ public final class OrtSessions {
      */
     public static final double INT8_MIN_AGREEMENT = 0.99;
 
+    /**
+     * On CPU a graph file smaller than this (the served variant) gets one intra-op thread by default: a model of a few
+     * million weights (the demo bundle: 4 MB, nearly all of it the embedding table) runs ops of microseconds. Measured
+     * on 2 cores (docs/streamer.md, "the raw path"); camemberta-base (440 MB fp32) is far above it.
+     */
+    public static final long SMALL_MODEL_BYTES = 32L << 20;
+
     private OrtSessions() {}
 
     /** An open session, the provider that really serves it and the variant file it was loaded from. */
@@ -42,7 +55,9 @@ public final class OrtSessions {
         try {
             options.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
             String provider = addProvider(options, settings.provider());
-            Threads threads = threads(settings, provider);
+            BundleManifest.Variant variant = variant(manifest, settings.precision(), provider);
+            Path file = bundleDir.resolve(variant.file());
+            Threads threads = threads(settings, provider, sizeOf(file));
             options.setIntraOpNumThreads(threads.intraOp());
             options.setInterOpNumThreads(threads.interOp());
             options.setExecutionMode(
@@ -51,12 +66,10 @@ public final class OrtSessions {
                             : SessionOptions.ExecutionMode.SEQUENTIAL);
             options.addConfigEntry("session.intra_op.allow_spinning", "0");
             options.addConfigEntry("session.inter_op.allow_spinning", "0");
-            BundleManifest.Variant variant = variant(manifest, settings.precision(), provider);
             LOG.infof(
                     "ONNX Runtime session: provider %s, %s variant, %d intra-op / %d inter-op threads for %d"
                             + " worker(s), no spinning",
                     provider, variant.precision(), threads.intraOp(), threads.interOp(), threads.workers());
-            Path file = bundleDir.resolve(variant.file());
             OrtSession session = OrtEnvironment.getEnvironment().createSession(file.toString(), options);
             return new Opened(session, provider, variant);
         } catch (OrtException e) {
@@ -69,16 +82,37 @@ public final class OrtSessions {
     /** The inference workers that share a session and the thread counts it gets. */
     public record Threads(int workers, int intraOp, int interOp) {}
 
-    /** Explicit counts per provider (see the class comment); a configured count (> 0) always wins. */
-    public static Threads threads(SessionSettings settings, String provider) {
+    /** The inference workers for a provider: the configured count, else 2 (1 on a single-core CPU). */
+    public static int workers(SessionSettings settings, String provider) {
+        if (settings.workers() > 0) {
+            return settings.workers();
+        }
+        return provider.equals("cuda") ? 2 : Math.min(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Explicit counts per provider and model size (see the class comment); a configured count (> 0) always wins.
+     *
+     * @param modelBytes the size of the graph file served; below {@link #SMALL_MODEL_BYTES} one intra-op thread on CPU
+     */
+    public static Threads threads(SessionSettings settings, String provider, long modelBytes) {
         int cores = Runtime.getRuntime().availableProcessors();
         boolean cuda = provider.equals("cuda");
-        int workers = settings.workers() > 0 ? settings.workers() : cuda ? 2 : Math.min(2, cores);
-        int defaultIntra = cuda ? 1 : Math.max(1, cores / workers);
+        int workers = workers(settings, provider);
+        int defaultIntra = cuda || modelBytes < SMALL_MODEL_BYTES ? 1 : Math.max(1, cores / workers);
         return new Threads(
                 workers,
                 settings.intraOpThreads() > 0 ? settings.intraOpThreads() : defaultIntra,
                 settings.interOpThreads() > 0 ? settings.interOpThreads() : 1);
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            // the verified bundle has the file; should it vanish, ORT's load reports it with its own message
+            return Long.MAX_VALUE;
+        }
     }
 
     /**

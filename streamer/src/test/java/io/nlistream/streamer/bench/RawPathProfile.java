@@ -39,7 +39,7 @@ import java.util.TreeMap;
 public final class RawPathProfile {
     private static final int MAX_BATCH = 32;
     /** The service's default (nli.batch.sub-batch-overhead-tokens); -Dprofile.sub-batch-overhead to explore. */
-    private static final int SUB_BATCH_OVERHEAD_TOKENS = Integer.getInteger("profile.sub-batch-overhead", 256);
+    private static final int SUB_BATCH_OVERHEAD_TOKENS = Integer.getInteger("profile.sub-batch-overhead", 64);
 
     private static final String DEFAULT_CONFIGS = "fp32:1:nospin:all,fp32:2:nospin:all,fp32:2:spin:all,"
             + "int8:1:nospin:all,int8:2:nospin:all,fp16:1:nospin:all,"

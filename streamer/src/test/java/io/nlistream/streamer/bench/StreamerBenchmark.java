@@ -9,6 +9,7 @@ import io.nlistream.schemas.event.NliPair;
 import io.nlistream.streamer.bundle.ActiveModel;
 import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.inference.BatchRunner;
+import io.nlistream.streamer.inference.ExecutionProvider;
 import io.nlistream.streamer.inference.NliModel;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.inference.SubBatches;
@@ -66,7 +67,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * Usage: {@code StreamerBenchmark BUNDLE_DIR [pairs=256] [perRecordPairs=48] [latencySeconds=40]}.
  */
 public final class StreamerBenchmark {
-    private static final BatchPolicy MICRO = new BatchPolicy(32, 8192, Duration.ofMillis(10), 256);
+    /** As application.properties (nli.batch.sub-batch-overhead-tokens); -Dbench.sub-batch-overhead to explore. */
+    private static final int SUB_BATCH_OVERHEAD = Integer.getInteger("bench.sub-batch-overhead", 64);
+
+    private static final BatchPolicy MICRO = new BatchPolicy(32, 8192, Duration.ofMillis(10), SUB_BATCH_OVERHEAD);
     private static final BatchPolicy PER_RECORD = new BatchPolicy(1, 8192, Duration.ofMillis(10), 256);
     /** On a device a call costs the same whatever its rows: never split a batch into sub-batches. */
     private static final BatchPolicy DEVICE = new BatchPolicy(32, 8192, Duration.ofMillis(10), Integer.MAX_VALUE);
@@ -90,22 +94,28 @@ public final class StreamerBenchmark {
         int latencySeconds = args.length > 3 ? Integer.parseInt(args[3]) : 40;
         List<NliPair> pairs = xnliDev(n);
 
-        // each run gets the service's default threads for its worker count (OrtSessions.threads): 1 worker × every
-        // core (also the raw phase's session), 2 workers × cores ÷ 2
-        ActiveModel models = new ActiveModel(new BundleLoader(SessionSettings.cpu(1)));
+        // each run gets the service's default threads for its worker count and the model's size (OrtSessions.threads):
+        // 1 worker × every core (also the raw phase's session), 2 workers × cores ÷ 2, one thread for a small model;
+        // and the variant the service would serve on CPU (precision auto; -Dbench.precision to force one)
+        String precision = System.getProperty("bench.precision", "auto");
+        ActiveModel models =
+                new ActiveModel(new BundleLoader(new SessionSettings(ExecutionProvider.CPU, 0, 0, precision, 1)));
         NliModel model = models.load(bundle);
         int cores = Runtime.getRuntime().availableProcessors();
-        ActiveModel twoWorkers = new ActiveModel(new BundleLoader(SessionSettings.cpu(2)));
+        ActiveModel twoWorkers =
+                new ActiveModel(new BundleLoader(new SessionSettings(ExecutionProvider.CPU, 0, 0, precision, 2)));
         twoWorkers.load(bundle);
         System.out.printf(
                 Locale.ROOT,
-                "bundle %s %s (%s), %d XNLI-fr dev pairs, %d partitions, %d cores%n",
+                "bundle %s %s (%s, %s), %d XNLI-fr dev pairs, %d partitions, %d cores, sub-batch overhead %d tokens%n",
                 model.ref().name(),
                 model.ref().version(),
                 model.provider(),
+                model.precision(),
                 n,
                 PARTITIONS,
-                cores);
+                cores,
+                SUB_BATCH_OVERHEAD);
 
         // warm-up: the raw phase runs first, while the JIT is still compiling; two runs in one session read 2,390 and
         // 3,155 pairs/s on the demo bundle with a single 32-pair warm-up

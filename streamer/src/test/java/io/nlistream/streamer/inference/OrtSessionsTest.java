@@ -75,18 +75,28 @@ class OrtSessionsTest {
     }
 
     @Test
-    void threadsAreSetPerProviderUnlessConfigured() {
+    void threadsAreSetPerProviderAndModelSizeUnlessConfigured() {
         int cores = Runtime.getRuntime().availableProcessors();
         int workers = Math.min(2, cores);
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cpu"))
+        long large = OrtSessions.SMALL_MODEL_BYTES;
+        long small = OrtSessions.SMALL_MODEL_BYTES - 1;
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cpu", large))
                 .as("CPU: two workers sharing the cores, workers x threads = cores")
                 .isEqualTo(new OrtSessions.Threads(workers, Math.max(1, cores / workers), 1));
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 1), "cpu"))
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 1), "cpu", large))
                 .as("one configured worker gets every core")
                 .isEqualTo(new OrtSessions.Threads(1, cores, 1));
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cuda"))
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 1), "cpu", small))
+                .as("a small model's ops run on the worker's own thread, whatever the cores")
+                .isEqualTo(new OrtSessions.Threads(1, 1, 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.CPU, 2, 0, "auto", 1), "cpu", small))
+                .as("configured intra-op threads win over the small-model default")
+                .isEqualTo(new OrtSessions.Threads(1, 2, 1));
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cuda", large))
                 .isEqualTo(new OrtSessions.Threads(2, 1, 1));
-        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.CPU, 3, 2, "auto", 4), "cpu"))
+        assertThat(OrtSessions.workers(new SessionSettings(ExecutionProvider.AUTO, 0, 0, "auto", 0), "cpu"))
+                .isEqualTo(workers);
+        assertThat(OrtSessions.threads(new SessionSettings(ExecutionProvider.CPU, 3, 2, "auto", 4), "cpu", large))
                 .isEqualTo(new OrtSessions.Threads(4, 3, 2));
         assertThatThrownBy(() -> new SessionSettings(ExecutionProvider.CPU, 0, 0, "auto", -1))
                 .hasMessageContaining("NLI_INFERENCE_WORKERS");
