@@ -25,8 +25,12 @@ public final class EngineProfile {
     /** One row: an operation of a phase, its calls and its time. */
     public record Row(String phase, String op, int calls, double ms) {}
 
+    /** One matrix product's shape: its calls, time and rate. */
+    public record Product(String op, String shapes, int calls, double ms, double gflops) {}
+
+    /** Starts profiling, with input shapes (for {@link #products}). */
     public static void start() {
-        JniUtils.startProfile(false, false, false);
+        JniUtils.startProfile(false, true, false);
     }
 
     /** Stops profiling and writes the trace (chrome://tracing or Perfetto) to {@code trace}. */
@@ -77,6 +81,75 @@ public final class EngineProfile {
         byOp.forEach((k, v) -> rows.add(new Row(k.split("\t")[0], k.split("\t")[1], (int) v[0], v[1])));
         rows.sort(Comparator.comparing(Row::phase).reversed().thenComparing(r -> -r.ms()));
         return rows;
+    }
+
+    /**
+     * Every matrix product of a trace (aten::mm, addmm, bmm, wherever they are nested: the forward's and the
+     * backward's) by operation and input shapes, longest first, with the rate each ran at: which products fall short
+     * of the machine's sgemm rate, and by how much time.
+     */
+    public static List<Product> products(Path trace) throws IOException {
+        Map<String, double[]> byShape = new LinkedHashMap<>();
+        for (JsonNode e : new ObjectMapper().readTree(trace.toFile())) {
+            String op = e.path("name").asText();
+            JsonNode shape = e.path("shape");
+            double flop = flop(op, shape);
+            if (!"X".equals(e.path("ph").asText()) || flop <= 0) {
+                continue;
+            }
+            double[] acc = byShape.computeIfAbsent(op + "\t" + shape, k -> new double[3]);
+            acc[0]++;
+            acc[1] += e.path("dur").asDouble() / 1000;
+            acc[2] += flop;
+        }
+        List<Product> rows = new ArrayList<>();
+        byShape.forEach((k, v) -> {
+            String[] parts = k.split("\t");
+            rows.add(new Product(parts[0], parts[1], (int) v[0], v[1], v[2] / (v[1] * 1e6)));
+        });
+        rows.sort(Comparator.comparingDouble((Product r) -> -r.ms()));
+        return rows;
+    }
+
+    /** 2·m·k·n (times the batch for bmm) from the recorded input shapes, or 0 for any other operation. */
+    private static double flop(String op, JsonNode shape) {
+        int first = switch (op) {
+            case "aten::mm", "aten::bmm" -> 0;
+            case "aten::addmm" -> 1; // (bias, a, b, beta, alpha)
+            default -> -1;
+        };
+        if (first < 0 || shape.size() < first + 2) {
+            return 0;
+        }
+        JsonNode a = shape.get(first);
+        JsonNode b = shape.get(first + 1);
+        int d = a.size();
+        if (d < 2 || b.size() != d) {
+            return 0;
+        }
+        double batch = d == 3 ? a.get(0).asDouble() : 1;
+        return 2
+                * batch
+                * a.get(d - 2).asDouble()
+                * a.get(d - 1).asDouble()
+                * b.get(d - 1).asDouble();
+    }
+
+    /** Prints the {@code top} products by time, with their rate and their share of all products' time. */
+    public static void printProducts(List<Product> rows, int top, PrintStream out) {
+        double total = rows.stream().mapToDouble(Product::ms).sum();
+        out.printf(Locale.ROOT, "matrix products (forward and backward): %.0f ms%n", total);
+        rows.stream()
+                .limit(top)
+                .forEach(r -> out.printf(
+                        Locale.ROOT,
+                        "  %-11s %-44s %5d calls %7.0f ms %5.1f %% %6.0f GFLOP/s%n",
+                        r.op(),
+                        r.shapes(),
+                        r.calls(),
+                        r.ms(),
+                        100 * r.ms() / total,
+                        r.gflops()));
     }
 
     /** Prints each phase's {@code top} operations with their share of the phase. */

@@ -87,14 +87,15 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
             names = "--precision",
             paramLabel = "fp32|fp16|bf16",
             description =
-                    "Number type of the products, as train's --precision (default: fp16 on a GPU, fp32 on" + " a CPU).")
+                    "Number type of the products, as train's --precision (default: fp16 on a GPU, fp32 on a CPU).")
     String precision;
 
     @Option(
             names = "--profile",
             paramLabel = "TRACE",
             description = "Profile the last timed step with the engine's profiler: write its Chrome trace to TRACE"
-                    + " and print the forward's and backward's operations by share (profiling slows the step).")
+                    + " and print the forward's and backward's operations by share, and the matrix products by shape"
+                    + " with their GFLOP/s (profiling slows the step).")
     Path profile;
 
     @Override
@@ -297,6 +298,7 @@ public final class BenchTrainStepCommand implements Callable<Integer> {
         }
         if (profile != null) {
             EngineProfile.print(EngineProfile.summarize(profile), 15, System.out);
+            EngineProfile.printProducts(EngineProfile.products(profile), 12, System.out);
         }
         System.out.printf(
                 Locale.ROOT,
