@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * How ONNX Runtime sessions are opened.
  *
- * @param intraOpThreads 0 = the provider's default ({@link OrtSessions#threads}: cores ÷ workers on CPU, 1 on CUDA)
+ * @param intraOpThreads 0 = the provider's default ({@link OrtSessions#threads}: cores ÷ workers on CPU, 1 for a small
+ *     model on CPU and on CUDA)
  * @param interOpThreads 0 = 1 (ops run sequentially)
  * @param precision auto, fp32, fp16 or int8: auto takes fp16 on CUDA when the bundle has it, int8 on CPU when the
  *     bundle records its agreement with fp32 at or above {@link OrtSessions#INT8_MIN_AGREEMENT}, else fp32
