@@ -119,6 +119,9 @@ class DefaultRenderTest {
         assertThat(rendered.env("NLI_BATCH_MAX_SIZE")).contains("32");
         assertThat(rendered.env("NLI_BATCH_MAX_DELAY")).contains("10ms");
         assertThat(rendered.env("NLI_BATCH_MAX_TOKENS")).contains("8192");
+        assertThat(rendered.env("NLI_BATCH_SUB_BATCH_OVERHEAD_TOKENS")).contains("64");
+        assertThat(rendered.env("NLI_COMMIT_WHEN_DRAINED")).contains("true");
+        assertThat(rendered.env("NLI_COMMIT_MIN_SPACING")).contains("20ms");
         assertThat(rendered.env("NLI_INFERENCE_PROVIDER")).contains("auto");
         assertThat(rendered.env("KAFKA_SASL_JAAS_CONFIG")).isEmpty();
     }
@@ -130,6 +133,9 @@ class DefaultRenderTest {
                 .set("batch.maxSize", 64)
                 .set("batch.maxDelay", "25ms")
                 .set("batch.maxTokens", 16384)
+                .set("batch.subBatchOverheadTokens", 100000)
+                .set("commit.whenDrained", false)
+                .set("commit.minSpacing", "50ms")
                 .set("numStreamThreads", 2)
                 .render();
 
@@ -137,6 +143,9 @@ class DefaultRenderTest {
         assertThat(custom.env("NLI_BATCH_MAX_SIZE")).contains("64");
         assertThat(custom.env("NLI_BATCH_MAX_DELAY")).contains("25ms");
         assertThat(custom.env("NLI_BATCH_MAX_TOKENS")).contains("16384");
+        assertThat(custom.env("NLI_BATCH_SUB_BATCH_OVERHEAD_TOKENS")).contains("100000");
+        assertThat(custom.env("NLI_COMMIT_WHEN_DRAINED")).contains("false");
+        assertThat(custom.env("NLI_COMMIT_MIN_SPACING")).contains("50ms");
         assertThat(custom.env("NUM_STREAM_THREADS")).contains("2");
         assertThat(custom.deployment()
                         .getSpec()
