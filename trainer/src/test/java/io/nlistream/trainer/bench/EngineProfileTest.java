@@ -14,6 +14,12 @@ class EngineProfileTest {
     @TempDir
     Path tmp;
 
+    private Path trace(String... events) throws Exception {
+        Path trace = tmp.resolve("trace.json");
+        Files.writeString(trace, "[" + String.join(",\n", events) + "]");
+        return trace;
+    }
+
     private static String event(String name, double ts, double dur) {
         return "{\"name\": \"" + name + "\", \"ph\": \"X\", \"ts\": " + ts + ", \"dur\": " + dur
                 + ", \"tid\": 1, \"pid\": \"CPU Functions\"}";
@@ -21,21 +27,15 @@ class EngineProfileTest {
 
     @Test
     void attributesNestedOperationsToTheOutermostOneByPhase() throws Exception {
-        Path trace = tmp.resolve("trace.json");
-        Files.writeString(
-                trace,
-                "["
-                        + String.join(
-                                ",\n",
-                                event("aten::dropout", 0, 3000),
-                                event("aten::bernoulli_", 100, 2000), // inside dropout
-                                event("aten::matmul", 4000, 5000),
-                                event("aten::mm", 4100, 4800),
-                                event("aten::dropout", 10000, 1000),
-                                event("autograd::engine::evaluate_function: MmBackward0", 20000, 6000),
-                                event("aten::mm", 20100, 5000),
-                                "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": \"CPU Functions\"}")
-                        + "]");
+        Path trace = trace(
+                event("aten::dropout", 0, 3000),
+                event("aten::bernoulli_", 100, 2000), // inside dropout
+                event("aten::matmul", 4000, 5000),
+                event("aten::mm", 4100, 4800),
+                event("aten::dropout", 10000, 1000),
+                event("autograd::engine::evaluate_function: MmBackward0", 20000, 6000),
+                event("aten::mm", 20100, 5000),
+                "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": \"CPU Functions\"}");
         List<EngineProfile.Row> rows = EngineProfile.summarize(trace);
         assertThat(rows)
                 .containsExactly(
@@ -46,18 +46,12 @@ class EngineProfileTest {
 
     @Test
     void ratesEachProductShapeFromItsRecordedInputs() throws Exception {
-        Path trace = tmp.resolve("trace.json");
-        Files.writeString(
-                trace,
-                "["
-                        + String.join(
-                                ",\n",
-                                product("aten::addmm", "[[768], [4096, 768], [768, 768], [], []]", 0, 20000),
-                                product("aten::addmm", "[[768], [4096, 768], [768, 768], [], []]", 30000, 28000),
-                                product("aten::bmm", "[[384, 128, 64], [384, 64, 128]]", 60000, 10000),
-                                product("aten::mm", "[[4096, 768], [768, 8]]", 80000, 5000),
-                                product("aten::add", "[[4096, 768], [4096, 768], []]", 90000, 4000))
-                        + "]");
+        Path trace = trace(
+                product("aten::addmm", "[[768], [4096, 768], [768, 768], [], []]", 0, 20000),
+                product("aten::addmm", "[[768], [4096, 768], [768, 768], [], []]", 30000, 28000),
+                product("aten::bmm", "[[384, 128, 64], [384, 64, 128]]", 60000, 10000),
+                product("aten::mm", "[[4096, 768], [768, 8]]", 80000, 5000),
+                product("aten::add", "[[4096, 768], [4096, 768], []]", 90000, 4000));
         List<EngineProfile.Product> rows = EngineProfile.products(trace);
         assertThat(rows).extracting(EngineProfile.Product::op).containsExactly("aten::addmm", "aten::bmm", "aten::mm");
         EngineProfile.Product linear = rows.get(0);
