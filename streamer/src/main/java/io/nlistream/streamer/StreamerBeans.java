@@ -75,8 +75,13 @@ public class StreamerBeans {
     InferenceScheduler scheduler(
             StreamerConfig config, SessionSettings settings, ActiveModel models, StreamerMetrics metrics) {
         StreamerConfig.Batch b = config.batch();
-        BatchPolicy policy = new BatchPolicy(b.maxSize(), b.maxTokens(), b.maxDelay(), b.subBatchOverheadTokens());
-        int workers = OrtSessions.workers(settings, models.peek().provider());
+        String provider = models.peek().provider();
+        BatchPolicy policy = new BatchPolicy(
+                b.maxSize(),
+                b.maxTokens(),
+                b.maxDelay(),
+                OrtSessions.subBatchOverheadTokens(b.subBatchOverheadTokens(), provider));
+        int workers = OrtSessions.workers(settings, provider);
         int outstanding = config.inference().maxOutstandingPairs();
         if (outstanding == 0) {
             outstanding = InferenceScheduler.defaultMaxOutstanding(policy, workers);

@@ -61,10 +61,10 @@ public interface StreamerConfig {
          * What one more ONNX Runtime call costs, in padded tokens, when splitting a batch into sub-batches. Small on
          * CPU: a call's fixed cost is a few padded tokens' work, while attention grows with the square of the padded
          * length (demo bundle: 64 gives 4,410–4,888 pairs/s raw against 3,844–3,985 at 256; camemberta-base shape
-         * 2.36 s a batch against 2.58–2.63; docs/streamer.md, the raw path). On a GPU a call costs about the same
-         * whatever its rows: set it high there.
+         * 2.36 s a batch against 2.58–2.63; docs/streamer.md, the raw path). 0 = the provider's default
+         * ({@link io.nlistream.streamer.inference.OrtSessions#subBatchOverheadTokens}: 64 on CPU, 256 on CUDA).
          */
-        @WithDefault("64")
+        @WithDefault("0")
         int subBatchOverheadTokens();
     }
 

@@ -119,7 +119,7 @@ class DefaultRenderTest {
         assertThat(rendered.env("NLI_BATCH_MAX_SIZE")).contains("32");
         assertThat(rendered.env("NLI_BATCH_MAX_DELAY")).contains("10ms");
         assertThat(rendered.env("NLI_BATCH_MAX_TOKENS")).contains("8192");
-        assertThat(rendered.env("NLI_BATCH_SUB_BATCH_OVERHEAD_TOKENS")).contains("64");
+        assertThat(rendered.env("NLI_BATCH_SUB_BATCH_OVERHEAD_TOKENS")).contains("0");
         assertThat(rendered.env("NLI_COMMIT_WHEN_DRAINED")).contains("true");
         assertThat(rendered.env("NLI_COMMIT_MIN_SPACING")).contains("20ms");
         assertThat(rendered.env("NLI_INFERENCE_PROVIDER")).contains("auto");

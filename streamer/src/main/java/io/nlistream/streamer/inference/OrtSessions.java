@@ -106,6 +106,23 @@ public final class OrtSessions {
                 settings.interOpThreads() > 0 ? settings.interOpThreads() : 1);
     }
 
+    /** The CPU default of {@link #subBatchOverheadTokens}, measured (docs/streamer.md, "the raw path"). */
+    public static final int CPU_SUB_BATCH_OVERHEAD_TOKENS = 64;
+
+    /**
+     * The default on CUDA: the value every provider had before the CPU's was measured. A GPU call costs about the same
+     * whatever its rows, so splitting there buys less; not measured on a GPU.
+     */
+    public static final int CUDA_SUB_BATCH_OVERHEAD_TOKENS = 256;
+
+    /** What one more call is worth in padded tokens when a batch is split by length: the configured value, else per provider. */
+    public static int subBatchOverheadTokens(int configured, String provider) {
+        if (configured > 0) {
+            return configured;
+        }
+        return provider.equals("cuda") ? CUDA_SUB_BATCH_OVERHEAD_TOKENS : CPU_SUB_BATCH_OVERHEAD_TOKENS;
+    }
+
     private static long sizeOf(Path file) {
         try {
             return Files.size(file);

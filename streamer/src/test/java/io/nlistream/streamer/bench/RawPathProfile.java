@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nlistream.schemas.bundle.BundleManifest;
 import io.nlistream.schemas.bundle.BundleVerifier;
 import io.nlistream.schemas.event.NliPair;
+import io.nlistream.streamer.inference.OrtSessions;
 import io.nlistream.streamer.inference.SubBatches;
 import io.nlistream.tokenizer.EncodedPair;
 import io.nlistream.tokenizer.PaddedBatch;
@@ -38,8 +39,9 @@ import java.util.TreeMap;
  */
 public final class RawPathProfile {
     private static final int MAX_BATCH = 32;
-    /** The service's default (nli.batch.sub-batch-overhead-tokens); -Dprofile.sub-batch-overhead to explore. */
-    private static final int SUB_BATCH_OVERHEAD_TOKENS = Integer.getInteger("profile.sub-batch-overhead", 64);
+    /** The service's CPU default (nli.batch.sub-batch-overhead-tokens); -Dprofile.sub-batch-overhead to explore. */
+    private static final int SUB_BATCH_OVERHEAD_TOKENS =
+            Integer.getInteger("profile.sub-batch-overhead", OrtSessions.CPU_SUB_BATCH_OVERHEAD_TOKENS);
 
     private static final String DEFAULT_CONFIGS = "fp32:1:nospin:all,fp32:2:nospin:all,fp32:2:spin:all,"
             + "int8:1:nospin:all,int8:2:nospin:all,fp16:1:nospin:all,"

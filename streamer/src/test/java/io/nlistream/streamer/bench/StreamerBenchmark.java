@@ -11,6 +11,7 @@ import io.nlistream.streamer.bundle.BundleLoader;
 import io.nlistream.streamer.inference.BatchRunner;
 import io.nlistream.streamer.inference.ExecutionProvider;
 import io.nlistream.streamer.inference.NliModel;
+import io.nlistream.streamer.inference.OrtSessions;
 import io.nlistream.streamer.inference.SessionSettings;
 import io.nlistream.streamer.inference.SubBatches;
 import io.nlistream.streamer.ops.StreamerMetrics;
@@ -67,8 +68,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * Usage: {@code StreamerBenchmark BUNDLE_DIR [pairs=256] [perRecordPairs=48] [latencySeconds=40]}.
  */
 public final class StreamerBenchmark {
-    /** As application.properties (nli.batch.sub-batch-overhead-tokens); -Dbench.sub-batch-overhead to explore. */
-    private static final int SUB_BATCH_OVERHEAD = Integer.getInteger("bench.sub-batch-overhead", 64);
+    /** As the service on CPU (nli.batch.sub-batch-overhead-tokens); -Dbench.sub-batch-overhead to explore. */
+    private static final int SUB_BATCH_OVERHEAD =
+            Integer.getInteger("bench.sub-batch-overhead", OrtSessions.CPU_SUB_BATCH_OVERHEAD_TOKENS);
 
     private static final BatchPolicy MICRO = new BatchPolicy(32, 8192, Duration.ofMillis(10), SUB_BATCH_OVERHEAD);
     private static final BatchPolicy PER_RECORD = new BatchPolicy(1, 8192, Duration.ofMillis(10), 256);

@@ -102,6 +102,14 @@ class OrtSessionsTest {
                 .hasMessageContaining("NLI_INFERENCE_WORKERS");
     }
 
+    @Test
+    void subBatchOverheadIsPerProviderUnlessConfigured() {
+        assertThat(OrtSessions.subBatchOverheadTokens(0, "cpu")).isEqualTo(64);
+        assertThat(OrtSessions.subBatchOverheadTokens(0, "cuda")).isEqualTo(256);
+        assertThat(OrtSessions.subBatchOverheadTokens(100_000, "cuda")).isEqualTo(100_000);
+        assertThat(OrtSessions.subBatchOverheadTokens(32, "cpu")).isEqualTo(32);
+    }
+
     private static BundleManifest withInt8(BundleManifest m, Double agreement) {
         List<BundleManifest.Variant> variants = new ArrayList<>(m.onnx().variants());
         variants.add(new BundleManifest.Variant("model.int8.onnx", "int8", 0.1, 0.01, agreement, 64));
