@@ -46,7 +46,7 @@ public final class RelativePositions implements AutoCloseable {
          * ordered, laid out (heads, batch, query, rows): entry (i, j) is column c2p[i][j].
          */
         NDArray c2p(NDArray scores) {
-            return diagonal ? shift(scores).transpose(1, 0, 2, 3) : gather(scores, c2p);
+            return pick(scores, c2p);
         }
 
         /**
@@ -54,13 +54,19 @@ public final class RelativePositions implements AutoCloseable {
          * key, rows): entry (i, j) is column p2c[j][i] of key j's row.
          */
         NDArray p2c(NDArray scores) {
-            return (diagonal ? shift(scores).transpose(1, 0, 2, 3) : gather(scores, p2c)).transpose(0, 1, 3, 2);
+            return pick(scores, p2c).transpose(0, 1, 3, 2);
         }
 
-        private static NDArray gather(NDArray scores, NDArray index) {
+        /**
+         * (heads, batch, L, rows) → (batch, heads, L, L): column index[i][j] of row i, by the shift where the
+         * positions are a diagonal, else by a gather (the index is the same for every head and batch).
+         */
+        private NDArray pick(NDArray scores, NDArray index) {
             Shape s = scores.getShape();
-            NDArray perBatch = scores.transpose(1, 0, 2, 3);
-            return perBatch.gather(index.broadcast(s.get(1), s.get(0), s.get(2), s.get(2)), -1);
+            NDArray picked = diagonal
+                    ? shift(scores)
+                    : scores.gather(index.broadcast(s.get(0), s.get(1), s.get(2), s.get(2)), -1);
+            return picked.transpose(1, 0, 2, 3);
         }
 
         /**
