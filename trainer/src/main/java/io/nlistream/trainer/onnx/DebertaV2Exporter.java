@@ -77,7 +77,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         g.scope("encoder.");
         // [B, 1, L, L]: a query row and a key column both have to be real tokens (transformers' get_attention_mask).
         String keep = g.op("And", g.op("Unsqueeze", maskB, g.ints(1, 2)), g.op("Unsqueeze", maskB, g.ints(1, 3)));
-        Relative rel = relative ? relative(c, w, ops, shape, seqLen, heads, eps) : null;
+        Relative rel = relative ? relative(c, w, ops, seqLen, eps) : null;
 
         String layerInput = x;
         for (int i = 0; i < c.numHiddenLayers(); i++) {
@@ -128,23 +128,26 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
     }
 
     /**
-     * The per-model values every layer's disentangled attention reads: the relative embeddings, the rows
-     * {@code [firstRow, endRow)} of them this batch's length reaches, and the score indices into those rows.
+     * The per-model values every layer's disentangled attention reads: the relative embeddings, for c2p and p2c which
+     * of their rows each score column takes ({@link #shiftRows}), and the shape values of {@link #relativeShift},
+     * computed once per batch rather than in every layer.
      */
-    private record Relative(String relEmbeddings, String firstRow, String endRow, String c2pIndex, String p2cIndex) {}
+    private record Relative(
+            String relEmbeddings,
+            String c2pRows,
+            String p2cRows,
+            String shiftBegin,
+            String shiftEnd,
+            String shiftRowsShape,
+            String length) {}
 
-    private static Relative relative(
-            DebertaV2Config c, Weights w, Ops ops, String shape, String seqLen, int heads, float eps) {
+    private static Relative relative(DebertaV2Config c, Weights w, Ops ops, String seqLen, float eps) {
         GraphBuilder g = ops.graph();
         int maxRelative = c.effectiveMaxRelativePositions();
         int buckets = c.positionBuckets();
         int attSpan = c.relativeSpan();
         int span = Math.max(MIN_SPAN, c.maxPositionEmbeddings());
-
-        // distance[q, k] = q − k, shifted to index the tables.
-        String range = g.op("Range", List.of(g.scalar(0L), seqLen, g.scalar(1L)));
-        String distance = g.op("Sub", g.op("Unsqueeze", range, g.ints(1)), g.op("Unsqueeze", range, g.ints(0)));
-        distance = g.op("Add", distance, g.scalar((long) span - 1));
+        // Entry d + span − 1 of a table is the relative-embedding row of distance d (query − key).
         String c2pTable = g.longs(
                 "c2p_position_table",
                 new long[] {2L * span - 1},
@@ -153,27 +156,16 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                 "p2c_position_table",
                 new long[] {2L * span - 1},
                 RelativePositions.table(span, -1, buckets, maxRelative, attSpan));
-        // The reached rows by length, [span + 1, 1] so that gathering one length gives Slice's 1-D start and end.
-        long[] first = new long[span + 1];
-        long[] end = new long[span + 1];
-        for (int length = 1; length <= span; length++) {
-            RelativePositions.Rows rows = RelativePositions.reached(length, buckets, maxRelative, attSpan);
-            first[length] = rows.first();
-            end[length] = rows.first() + rows.count();
-        }
-        String firstRow = g.op("Gather", g.longs("relative_first_row", new long[] {span + 1, 1}, first), seqLen);
-        String endRow = g.op("Gather", g.longs("relative_end_row", new long[] {span + 1, 1}, end), seqLen);
-        // Indices into the reached rows, expanded once to [B, H, L, L] for GatherElements and shared by every layer.
-        String bhll = g.op(
-                "Concat",
-                List.of(
-                        g.op("Gather", shape, g.ints(0)),
-                        g.ints(heads),
-                        g.op("Gather", shape, g.ints(1)),
-                        g.op("Gather", shape, g.ints(1))),
-                attr("axis", 0L));
-        String c2p = g.op("Expand", g.op("Sub", g.op("Gather", c2pTable, distance), firstRow), bhll);
-        String p2c = g.op("Expand", g.op("Sub", g.op("Gather", p2cTable, distance), firstRow), bhll);
+        // Column c of the shifted scores holds distance L − 1 − c, table entry span + L − 2 − c, for c in [0, 2L).
+        String start = g.op("Add", seqLen, g.scalar((long) span - 2));
+        String twoL = g.op("Mul", seqLen, g.scalar(2L));
+        String distances = g.op("Range", List.of(start, g.op("Sub", start, twoL), g.scalar(-1L)));
+        // relativeShift's slice of the flat scores: from L − 1, L rows of 2L − 1.
+        String length = g.op("Unsqueeze", seqLen, g.ints(0));
+        String width = g.op("Sub", g.op("Mul", length, g.ints(2)), g.ints(1));
+        String begin = g.op("Sub", length, g.ints(1));
+        String end = g.op("Add", begin, g.op("Mul", length, width));
+        String rowsShape = g.op("Concat", List.of(g.ints(0, 0), length, width), attr("axis", 0L));
 
         Tensor table = w.get("deberta.encoder.rel_embeddings.weight").rows(0, 2 * attSpan);
         String relEmb = g.floats("deberta.encoder.rel_embeddings.weight", table);
@@ -185,7 +177,14 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                     w.get("deberta.encoder.LayerNorm.bias"),
                     eps);
         }
-        return new Relative(relEmb, firstRow, endRow, c2p, p2c);
+        return new Relative(
+                relEmb,
+                g.op("Gather", c2pTable, distances),
+                g.op("Gather", p2cTable, distances),
+                begin,
+                end,
+                rowsShape,
+                length);
     }
 
     private static String attention(
@@ -214,29 +213,45 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String ks = ops.mul(k, inverseScale);
         String scores = ops.matmul(q, ops.transpose(ks, 0, 1, 3, 2));
         if (posAtt.contains("c2p")) {
-            // Shared keys: the positions go through the content key projection. [2S, H·d] → [H, d, R]
-            String posKey = reached(ops, rel, ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), heads, headSize);
-            String c2p = g.op("GatherElements", ops.matmul(q, posKey), rel.c2pIndex(), attr("axis", 3L));
-            scores = ops.add(scores, ops.mul(c2p, inverseScale));
+            // Shared keys: the positions go through the content key projection.
+            String posKey = shiftRows(
+                    ops, ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), rel.c2pRows(), heads, headSize);
+            scores = ops.add(scores, ops.mul(relativeShift(ops, rel, ops.matmul(q, posKey)), inverseScale));
         }
         if (posAtt.contains("p2c")) {
-            String posQuery =
-                    reached(ops, rel, ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), heads, headSize);
-            String p2c = g.op("GatherElements", ops.matmul(ks, posQuery), rel.p2cIndex(), attr("axis", 3L));
-            scores = ops.add(scores, ops.transpose(p2c, 0, 1, 3, 2));
+            String posQuery = shiftRows(
+                    ops, ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), rel.p2cRows(), heads, headSize);
+            scores = ops.add(scores, ops.transpose(relativeShift(ops, rel, ops.matmul(ks, posQuery)), 0, 1, 3, 2));
         }
         return ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
     }
 
     /**
-     * Projected relative embeddings [2S, H·d] as [H, d, R], the R rows this length reaches. Sliced after the
-     * projection: ONNX Runtime folds the projection of the constant table (fp32, int8; it cannot fold fp16 MatMuls on
-     * CPU), so per batch only the slice runs.
+     * The projected relative embeddings [2S, H·d] as the [H, d, 2L] columns {@link #relativeShift} expects: column c
+     * is the row of distance L − 1 − c ({@code rows}). Gathered after the projection: ONNX Runtime folds the
+     * projection of the constant table (fp32, int8; it cannot fold fp16 MatMuls on CPU), so per batch only the
+     * gather of 2L rows and their transpose run (gathering columns of a pre-transposed [H, d, 2S] table measured
+     * slower: a strided gather costs more than the contiguous rows and the transpose together).
      */
-    private static String reached(Ops ops, Relative rel, String projected, int heads, int headSize) {
+    private static String shiftRows(Ops ops, String projected, String rows, int heads, int headSize) {
+        String picked = ops.graph().op("Gather", projected, rows);
+        return ops.transpose(ops.reshape(picked, -1, heads, headSize), 1, 2, 0);
+    }
+
+    /**
+     * Scores [B, H, L, 2L] of each row against every distance's column → [B, H, L, L] with {@code out[i][j] =
+     * in[i][L − 1 − i + j]}, i.e. the column of distance i − j (Transformer-XL's relative shift, as the DJL model's
+     * RelativePositions does it). Read flat, that element sits at (L − 1) + i·(2L − 1) + j: one slice of the flat
+     * scores seen as rows of 2L − 1, then the first L columns. Two contiguous copies instead of a GatherElements over
+     * a [B, H, L, L] index (the slowest kernel of the demo bundle's profile after Softmax); the 2L-th column, never
+     * read, keeps the row width at least 1 when L = 1.
+     */
+    private static String relativeShift(Ops ops, Relative rel, String scores) {
         GraphBuilder g = ops.graph();
-        String t = ops.transpose(ops.reshape(projected, -1, heads, headSize), 1, 2, 0);
-        return g.op("Slice", List.of(t, rel.firstRow(), rel.endRow(), g.ints(2)));
+        String flat = ops.reshape(scores, 0, 0, -1);
+        String shifted = g.op("Slice", List.of(flat, rel.shiftBegin(), rel.shiftEnd(), g.ints(2)));
+        String rows = g.op("Reshape", shifted, rel.shiftRowsShape());
+        return g.op("Slice", List.of(rows, g.ints(0), rel.length(), g.ints(3)));
     }
 
     /**
