@@ -2,15 +2,14 @@ package io.nlistream.trainer.bench;
 
 import io.nlistream.trainer.checkpoint.DebertaV2Config;
 import io.nlistream.trainer.checkpoint.ModelConfig;
-import io.nlistream.trainer.model.RelativePositions;
 
 /**
  * Multiply-add FLOPs (2 per MAC) of one forward pass of a padded batch, counting the matrix products, which are
  * nearly all of the work: per layer and token the q/k/v/output projections (4·2·H²) and the feed-forward
  * (2·2·H·I), per layer and sequence the scores and context (2·2·L²·H), and for DeBERTa the c2p and p2c products
- * against the R relative-embedding rows a sequence of L tokens reaches (2·2·L·R·H, R = 2L − 1 while L ≤ buckets/2;
- * {@link RelativePositions#reached}): the DJL model and the exported graph score only those. Relative-embedding
- * projections are constant and folded by ONNX Runtime.
+ * of each token against a relative row for every distance (2·2·L·(2L − 1)·H; the relative shift then reads the L × L
+ * scores out of them, in the DJL model and the exported graph alike). The projections of the relative-embedding rows
+ * (at most 2·span of them a layer) are left out: ONNX Runtime folds them, and in training they are under 1 %.
  */
 public final class EncoderFlops {
     private EncoderFlops() {}
@@ -31,9 +30,8 @@ public final class EncoderFlops {
             return 0;
         }
         int products = (d.c2p() ? 1 : 0) + (d.p2c() ? 1 : 0);
-        long rows = RelativePositions.reached(
-                        (long) l, d.positionBuckets(), d.effectiveMaxRelativePositions(), d.relativeSpan())
-                .count();
-        return products * 2 * l * rows * h;
+        // each query (key) is scored against a row for every distance, 2L − 1 columns (RelativePositions)
+        double columns = 2 * l - 1;
+        return products * 2 * l * columns * h;
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  * transformers' {@code DebertaV2ForSequenceClassification} (CamemBERTa, DeBERTa-v3) as DJL blocks whose module tree and
  * parameter names are the checkpoint's: {@code deberta.embeddings}, {@code deberta.encoder} (layers with disentangled
  * attention, {@code rel_embeddings}, {@code LayerNorm}, {@code conv}), {@code pooler.dense}, {@code classifier}.
- * Attention runs on (batch, heads, length, head_dim) tensors; relative-position gather indices are cached per length.
+ * Attention runs on (batch, heads, length, head_dim) tensors; the relative rows of each length are cached.
  */
 public final class DebertaV2ForSequenceClassification extends SequenceClassifier {
     private final DebertaV2Config config;
@@ -184,7 +184,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
     }
 
-    /** The relative embeddings a forward pass reaches (rows, hidden) and its gather indices, shared by all layers. */
+    /** The relative embeddings a forward pass reaches (rows, hidden) and their order per score column, for all layers. */
     record Relative(NDArray embeddings, RelativePositions.Indices indices) {}
 
     /** {@code DebertaV2Layer}: attention, intermediate (dense + act), output (dense, dropout, residual LayerNorm). */
@@ -277,8 +277,8 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
 
         /**
-         * x (batch, heads, length, dim) against the projected relative embeddings (1, rows, heads·dim): (heads, batch,
-         * length, rows) as one matmul per head. A broadcast matmul would copy the batch-independent projection batch
+         * x (batch, heads, length, dim) against projected relative rows (1, rows, heads·dim): (heads, batch, length,
+         * rows) as one matmul per head. A broadcast matmul would copy the batch-independent projection batch
          * times (50 MB a term a layer for the seed's step) and autograd would keep that copy until backward.
          */
         private NDArray perHead(NDArray x, NDArray relProjected) {
@@ -305,7 +305,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             }
             if (c.p2c()) {
                 NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
-                NDArray p2c = idx.p2c(perHead(k, Scalars.div(posQuery, scale)));
+                NDArray p2c = idx.p2c(perHead(k, idx.p2cRows(Scalars.div(posQuery, scale))));
                 score = score == null ? p2c : score.add(p2c);
             }
             return score;

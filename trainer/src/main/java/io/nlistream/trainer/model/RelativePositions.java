@@ -1,10 +1,8 @@
 package io.nlistream.trainer.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,59 +12,49 @@ import java.util.concurrent.ConcurrentHashMap;
  * transformers' {@code make_log_bucket_position} in float32, shifted by the attention span and clamped into the
  * 2·span relative embeddings, as disentangled attention indexes c2p (query − key) and p2c (key − query).
  *
- * <p>Two forms of the same rule: {@link #table} tabulates it by distance for the exporter (the graph only gathers),
- * and an instance computes the (length, length) gather indices with tensor ops for the DJL model (on the model's
- * device, cached per length: every layer and every batch of that length reuses them). RelativePositionsTest pins
- * the two equal over every length 1–512.
- *
- * <p>Where a length's positions are exact (no log bucket reached, no clamp: the seed's 128 tokens with 256 buckets),
- * the index of (query i, key j) is a plain diagonal, {@code i − j} shifted, and {@link Indices#c2p}/{@link
- * Indices#p2c} take it as views of the scores (a shifted flat slice, Transformer-XL's relative shift) instead of a
- * gather: no (batch, heads, length, length) index is read, and backward copies into a slice instead of a
- * scatter-add (GatherBackward was 7 % of the seed's backward).
+ * <p>Both compute the scores the same way, Transformer-XL's relative shift: since the row of (query i, key j)
+ * depends only on the distance i − j, each query (key) is scored against the rows of every distance, one column per
+ * distance ({@link #shiftRows}), and entry (i, j) is column L − 1 − i + j of row i — a shifted flat slice of the
+ * scores, read as views ({@link Indices#c2p}). No (batch, heads, length, length) index is built or read, and backward
+ * copies into a slice instead of a scatter-add. The exporter tabulates the rows by distance ({@link #table}) for its
+ * dynamic length; an instance computes them per length for the DJL model, cached (every layer and every batch of that
+ * length reuses them). RelativePositionsTest pins the scores to the table applied by hand over every length.
  */
 public final class RelativePositions implements AutoCloseable {
     /**
-     * Gather indices (length, length) for content→position and position→content, relative to {@code firstRow}: a
-     * sequence shorter than the span only reaches rows {@code firstRow .. firstRow + rows - 1} of the 2·span relative
-     * embeddings, so only those are projected and scored.
+     * One length's rows, relative to {@code firstRow}: a sequence shorter than the span only reaches rows {@code
+     * firstRow .. firstRow + rows - 1} of the 2·span relative embeddings, so only those are projected; {@code
+     * c2pIndex} and {@code p2cIndex} (2·length − 1 each) pick, for every column of the shifted scores, its row.
      */
-    record Indices(NDArray c2p, NDArray p2c, long firstRow, long rows, boolean diagonal) {
-        /**
-         * The projected relative rows (1, rows, heads·dim) in the order {@link #c2p} expects: reversed where the
-         * positions are a diagonal, since a view can only walk the scores' columns forwards (flipping the rows is
-         * cheap; flipping the scores would copy them).
-         */
-        NDArray c2pRows(NDArray rows) {
-            return diagonal ? rows.flip(1) : rows;
+    record Indices(NDArray c2pIndex, NDArray p2cIndex, long firstRow, long rows) {
+        /** The projected relative rows (1, rows, heads·dim) as the (1, 2L − 1, heads·dim) columns {@link #c2p} reads. */
+        NDArray c2pRows(NDArray projected) {
+            return pick(projected, c2pIndex);
+        }
+
+        /** The same for {@link #p2c}. */
+        NDArray p2cRows(NDArray projected) {
+            return pick(projected, p2cIndex);
         }
 
         /**
-         * Content→position scores (batch, heads, query, key) from the query against the rows {@link #c2pRows}
-         * ordered, laid out (heads, batch, query, rows): entry (i, j) is column c2p[i][j].
+         * Content→position scores (batch, heads, query, key) from the query against the {@link #c2pRows}, laid out
+         * (heads, batch, query, 2L − 1).
          */
         NDArray c2p(NDArray scores) {
-            return pick(scores, c2p);
+            return shift(scores).transpose(1, 0, 2, 3);
         }
 
         /**
-         * Position→content scores (batch, heads, query, key) from the key against the rows, laid out (heads, batch,
-         * key, rows): entry (i, j) is column p2c[j][i] of key j's row.
+         * Position→content scores (batch, heads, query, key) from the key against the {@link #p2cRows}, laid out
+         * (heads, batch, key, 2L − 1): entry (i, j) is the shifted entry (j, i).
          */
         NDArray p2c(NDArray scores) {
-            return pick(scores, p2c).transpose(0, 1, 3, 2);
+            return shift(scores).transpose(1, 0, 3, 2);
         }
 
-        /**
-         * (heads, batch, L, rows) → (batch, heads, L, L): column index[i][j] of row i, by the shift where the
-         * positions are a diagonal, else by a gather (the index is the same for every head and batch).
-         */
-        private NDArray pick(NDArray scores, NDArray index) {
-            Shape s = scores.getShape();
-            NDArray picked = diagonal
-                    ? shift(scores)
-                    : scores.gather(index.broadcast(s.get(0), s.get(1), s.get(2), s.get(2)), -1);
-            return picked.transpose(1, 0, 2, 3);
+        private static NDArray pick(NDArray projected, NDArray index) {
+            return projected.get(new NDIndex(":, {}", index));
         }
 
         /**
@@ -107,39 +95,32 @@ public final class RelativePositions implements AutoCloseable {
     }
 
     private Indices compute(long length) {
-        try (NDManager scratch = manager.newSubManager()) {
-            NDArray ids = scratch.arange(0L, length, 1L, DataType.INT64);
-            NDArray rel = ids.reshape(length, 1).sub(ids.reshape(1, length));
-            if (buckets > 0 && maxPosition > 0) {
-                rel = logBuckets(scratch, rel);
-            }
-            Rows reached = reached(length, buckets, maxPosition, span);
-            NDArray c2p = rel.add(span).clip(0, span * 2 - 1).sub(reached.first());
-            NDArray p2c = rel.neg().add(span).clip(0, span * 2 - 1).sub(reached.first());
-            c2p.attach(manager);
-            p2c.attach(manager);
-            boolean diagonal = exact(length, buckets, maxPosition, span);
-            return new Indices(c2p, p2c, reached.first(), reached.count(), diagonal);
+        Rows reached = reached(length, buckets, maxPosition, span);
+        long[] c2p = shiftRows(length, 1, buckets, maxPosition, span);
+        long[] p2c = shiftRows(length, -1, buckets, maxPosition, span);
+        for (int c = 0; c < c2p.length; c++) {
+            c2p[c] -= reached.first();
+            p2c[c] -= reached.first();
         }
+        return new Indices(manager.create(c2p), manager.create(p2c), reached.first(), reached.count());
     }
 
-    /** transformers' make_log_bucket_position: exact inside ±mid, log-spaced buckets beyond, in float32. */
-    private NDArray logBuckets(NDManager scratch, NDArray rel) {
-        int mid = buckets / 2;
-        NDArray sign = rel.sign().toType(DataType.FLOAT32, false);
-        NDArray inside = rel.lt(mid).logicalAnd(rel.gt(-mid));
-        NDArray absPos = NDArrays.where(inside, scratch.full(rel.getShape(), mid - 1L), rel.abs());
-        NDArray logMax =
-                scratch.create((float) ((maxPosition - 1) / (double) mid)).log();
-        NDArray logPos = absPos.toType(DataType.FLOAT32, false)
-                .div(mid)
-                .log()
-                .div(logMax)
-                .mul(mid - 1)
-                .ceil()
-                .add(mid);
-        NDArray bucket = NDArrays.where(absPos.lte(mid), rel.toType(DataType.FLOAT32, false), logPos.mul(sign));
-        return bucket.toType(DataType.INT64, false);
+    /**
+     * The relative-embedding row of each column of the shifted scores of a {@code length}-token sequence: column c
+     * holds distance L − 1 − c, for c in [0, 2L − 1).
+     */
+    static long[] shiftRows(long length, int sign, int bucketSize, int maxPosition, int attSpan) {
+        long[] rows = new long[(int) (2 * length - 1)];
+        for (int c = 0; c < rows.length; c++) {
+            rows[c] = row(length - 1 - c, sign, bucketSize, maxPosition, attSpan);
+        }
+        return rows;
+    }
+
+    /** The row of distance {@code d}: clamp(sign·bucket(d) + attSpan, 0, 2·attSpan − 1). */
+    private static long row(long d, int sign, int bucketSize, int maxPosition, int attSpan) {
+        long v = sign * bucket(d, bucketSize, maxPosition) + attSpan;
+        return Math.max(0, Math.min(2L * attSpan - 1, v));
     }
 
     /** transformers' bucket of distance {@code rel}: identity near 0, logarithmic beyond bucketSize/2. */
@@ -157,22 +138,6 @@ public final class RelativePositions implements AutoCloseable {
         float den = (float) Math.log((float) ((maxPosition - 1) / (double) mid));
         float logPos = (float) Math.ceil((num / den) * (float) (mid - 1)) + mid;
         return (long) (logPos * Math.signum(rel));
-    }
-
-    /**
-     * Whether every distance of a {@code length}-token sequence keeps its own row (no log bucket, no clamp), so that
-     * c2p[i][j] = i − j + (length − 1) over 2·length − 1 rows.
-     */
-    static boolean exact(long length, int bucketSize, int maxPosition, int attSpan) {
-        if (length > attSpan) {
-            return false;
-        }
-        for (long d = 0; d < length; d++) {
-            if (bucket(d, bucketSize, maxPosition) != d) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Rows {@code first .. first + count - 1} of the 2·attSpan relative embeddings. */
@@ -197,9 +162,7 @@ public final class RelativePositions implements AutoCloseable {
     public static long[] table(int span, int sign, int bucketSize, int maxPosition, int attSpan) {
         long[] t = new long[2 * span - 1];
         for (int i = 0; i < t.length; i++) {
-            long d = i - (span - 1);
-            long v = sign * bucket(d, bucketSize, maxPosition) + attSpan;
-            t[i] = Math.max(0, Math.min(2L * attSpan - 1, v));
+            t[i] = row(i - (span - 1), sign, bucketSize, maxPosition, attSpan);
         }
         return t;
     }
