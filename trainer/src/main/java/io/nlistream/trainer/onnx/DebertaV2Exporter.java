@@ -47,9 +47,11 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String ids = INPUT_IDS;
         String maskF = ops.cast(ATTENTION_MASK, DataType.FLOAT);
         String maskB = ops.cast(ATTENTION_MASK, DataType.BOOL);
-        String maskCol = g.op("Unsqueeze", maskF, g.ints(-1)); // [B, L, 1]
+        String maskRows = ops.reshape(maskF, -1, 1); // [B·L, 1]
         String shape = g.op("Shape", ids);
         String seqLen = g.op("Gather", shape, g.scalar(1L));
+        String length = g.op("Unsqueeze", seqLen, g.ints(0));
+        String sequenceShape = ops.sequenceShape(length, hidden);
 
         g.scope("embeddings.");
         String p = "deberta.embeddings.";
@@ -68,22 +70,27 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                             p + "token_type_embeddings.weight",
                             w.get(p + "token_type_embeddings.weight").rows(0, 1)));
         }
+        x = ops.reshape(x, -1, c.embeddingSize());
         if (c.embeddingSize() != hidden) {
             x = ops.linear(x, p + "embed_proj", w.get(p + "embed_proj.weight"), null);
         }
         x = ops.layerNorm(x, p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
-        x = ops.mul(x, maskCol);
+        x = ops.mul(x, maskRows);
 
         g.scope("encoder.");
         // [B, 1, L, L]: a query row and a key column both have to be real tokens (transformers' get_attention_mask).
         String keep = g.op("And", g.op("Unsqueeze", maskB, g.ints(1, 2)), g.op("Unsqueeze", maskB, g.ints(1, 3)));
-        Relative rel = relative ? relative(c, w, ops, seqLen, eps) : null;
+        Relative rel = relative ? relative(c, w, ops, seqLen, length, eps) : null;
+        String headsShape = ops.sequenceShape(length, heads, headSize);
 
         String layerInput = x;
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             g.scope("layer." + i + ".");
             String l = "deberta.encoder.layer." + i + ".";
-            String attn = attention(ops, w, l + "attention.self.", layerInput, keep, rel, posAtt, heads, headSize);
+            String attn = ops.mergeHeads(
+                    attention(
+                            ops, w, l + "attention.self.", layerInput, keep, rel, posAtt, headsShape, heads, headSize),
+                    hidden);
             attn = ops.linear(
                     attn,
                     l + "attention.output.dense",
@@ -111,13 +118,13 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                     w.get(l + "output.LayerNorm.bias"),
                     eps);
             if (i == 0 && c.convKernelSize() > 0) {
-                out = conv(c, w, ops, layerInput, out, maskCol, eps);
+                out = conv(c, w, ops, layerInput, out, maskRows, sequenceShape, eps);
             }
             layerInput = out;
         }
 
         g.scope("head.");
-        String first = g.op("Gather", layerInput, g.scalar(0L), attr("axis", 1L)); // [B, H]
+        String first = ops.firstTokens(layerInput, sequenceShape);
         String pooled = ops.activation(
                 ops.linear(first, "pooler.dense", w.get("pooler.dense.weight"), w.get("pooler.dense.bias")),
                 c.poolerHiddenAct());
@@ -141,7 +148,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
             String shiftRowsShape,
             String length) {}
 
-    private static Relative relative(DebertaV2Config c, Weights w, Ops ops, String seqLen, float eps) {
+    private static Relative relative(DebertaV2Config c, Weights w, Ops ops, String seqLen, String length, float eps) {
         GraphBuilder g = ops.graph();
         int maxRelative = c.effectiveMaxRelativePositions();
         int buckets = c.positionBuckets();
@@ -161,7 +168,6 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String twoL = g.op("Mul", seqLen, g.scalar(2L));
         String distances = g.op("Range", List.of(start, g.op("Sub", start, twoL), g.scalar(-1L)));
         // relativeShift's slice of the flat scores: from L − 1, L rows of 2L − 1.
-        String length = g.op("Unsqueeze", seqLen, g.ints(0));
         String width = g.op("Sub", g.op("Mul", length, g.ints(2)), g.ints(1));
         String begin = g.op("Sub", length, g.ints(1));
         String end = g.op("Add", begin, g.op("Mul", length, width));
@@ -187,6 +193,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                 length);
     }
 
+    /** Disentangled attention of rows x [B·L, H·d] → the context [B, H, L, d]. */
     private static String attention(
             Ops ops,
             Weights w,
@@ -195,35 +202,34 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
             String keep,
             Relative rel,
             List<String> posAtt,
+            String headsShape,
             int heads,
             int headSize) {
-        GraphBuilder g = ops.graph();
         Tensor qw = w.get(p + "query_proj.weight");
         Tensor qb = w.get(p + "query_proj.bias");
-        Tensor kw = w.get(p + "key_proj.weight");
-        Tensor kb = w.get(p + "key_proj.bias");
-        String q = ops.splitHeads(ops.linear(x, p + "query_proj", qw, qb), heads, headSize);
-        String k = ops.splitHeads(ops.linear(x, p + "key_proj", kw, kb), heads, headSize);
+        // transformers divides the content, c2p and p2c scores by √(d·(1 + relative terms)); each is a product with
+        // the key projection (of the tokens, or of the positions for c2p: shared keys), so its weight and bias are
+        // divided here instead of a Mul over the keys and one over the [B, H, L, L] c2p scores per batch.
+        float inverseScale = (float) (1 / Math.sqrt(headSize * (1.0 + posAtt.size())));
+        Tensor kw = Ops.scaled(w.get(p + "key_proj.weight"), inverseScale);
+        Tensor kb = Ops.scaled(w.get(p + "key_proj.bias"), inverseScale);
+        String q = ops.splitHeads(ops.linear(x, p + "query_proj", qw, qb), headsShape);
+        String k = ops.splitHeads(ops.linear(x, p + "key_proj", kw, kb), headsShape);
         String v = ops.splitHeads(
                 ops.linear(x, p + "value_proj", w.get(p + "value_proj.weight"), w.get(p + "value_proj.bias")),
-                heads,
-                headSize);
-        String inverseScale = g.scalar((float) (1 / Math.sqrt(headSize * (1.0 + posAtt.size()))));
-        // transformers divides the keys (content and p2c) and the c2p scores by the scale.
-        String ks = ops.mul(k, inverseScale);
-        String scores = ops.matmul(q, ops.transpose(ks, 0, 1, 3, 2));
+                headsShape);
+        String scores = ops.matmul(q, ops.transpose(k, 0, 1, 3, 2));
         if (posAtt.contains("c2p")) {
-            // Shared keys: the positions go through the content key projection.
             String posKey = shiftRows(
                     ops, ops.linear(rel.relEmbeddings(), p + "key_proj", kw, kb), rel.c2pRows(), heads, headSize);
-            scores = ops.add(scores, ops.mul(relativeShift(ops, rel, ops.matmul(q, posKey)), inverseScale));
+            scores = ops.add(scores, relativeShift(ops, rel, ops.matmul(q, posKey)));
         }
         if (posAtt.contains("p2c")) {
             String posQuery = shiftRows(
                     ops, ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), rel.p2cRows(), heads, headSize);
-            scores = ops.add(scores, ops.transpose(relativeShift(ops, rel, ops.matmul(ks, posQuery)), 0, 1, 3, 2));
+            scores = ops.add(scores, ops.transpose(relativeShift(ops, rel, ops.matmul(k, posQuery)), 0, 1, 3, 2));
         }
-        return ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
+        return ops.matmul(ops.maskedSoftmax(scores, keep), v);
     }
 
     /**
@@ -256,10 +262,17 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
 
     /**
      * transformers' ConvLayer: conv over the layer-0 input, masked, activated, added to layer 0's output, normed,
-     * masked.
+     * masked; rows in and out, the conv itself over [B, H, L].
      */
     private static String conv(
-            DebertaV2Config c, Weights w, Ops ops, String input, String residual, String maskCol, float eps) {
+            DebertaV2Config c,
+            Weights w,
+            Ops ops,
+            String input,
+            String residual,
+            String maskRows,
+            String sequenceShape,
+            float eps) {
         GraphBuilder g = ops.graph();
         g.scope("conv.");
         String p = "deberta.encoder.conv.";
@@ -268,16 +281,16 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         String y = g.op(
                 "Conv",
                 List.of(
-                        ops.transpose(input, 0, 2, 1),
+                        ops.transpose(g.op("Reshape", input, sequenceShape), 0, 2, 1),
                         g.floats(p + "conv.weight", w.get(p + "conv.weight")),
                         g.floats(p + "conv.bias", w.get(p + "conv.bias"))),
                 attr("group", (long) c.convGroups()),
                 attrInts("pads", pad, pad),
                 attrInts("kernel_shape", kernel));
-        y = ops.mul(ops.transpose(y, 0, 2, 1), maskCol);
+        y = ops.mul(ops.reshape(ops.transpose(y, 0, 2, 1), -1, c.hiddenSize()), maskRows);
         y = ops.activation(y, c.convAct());
         String out = ops.layerNorm(
                 ops.add(residual, y), p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
-        return ops.mul(out, maskCol);
+        return ops.mul(out, maskRows);
     }
 }

@@ -40,6 +40,18 @@ public final class Ops {
     }
 
     /**
+     * {@code t · factor}: a linear's weight and bias scaled at export fold a constant factor of its output (the
+     * attention scale on the keys) into the product instead of a Mul per batch.
+     */
+    public static Tensor scaled(Tensor t, float factor) {
+        float[] d = t.data().clone();
+        for (int i = 0; i < d.length; i++) {
+            d[i] *= factor;
+        }
+        return new Tensor(t.shape(), d);
+    }
+
+    /**
      * Rows of an embedding table; fp16 stores the table in half precision (it is most of the file) and gathers from it.
      */
     public String embedding(String ids, String name, Tensor table) {
@@ -77,10 +89,13 @@ public final class Ops {
         };
     }
 
-    /** x·(1 + erf(x/√2))·0.5 in the node order torch exports, which ONNX Runtime fuses into its Gelu kernel. */
+    /**
+     * (x·0.5)·(1 + erf(x/√2)), the node order ONNX Runtime fuses into its Gelu kernel whatever produces x (torch's
+     * order, x·(1 + erf)·0.5, is left unfused when x comes from a Mul: DeBERTa's masked conv output).
+     */
     public String gelu(String x) {
         String erf = g.op("Erf", g.op("Div", x, g.scalar((float) Math.sqrt(2))));
-        return g.op("Mul", g.op("Mul", x, g.op("Add", erf, g.scalar(1f))), g.scalar(0.5f));
+        return g.op("Mul", g.op("Mul", x, g.scalar(0.5f)), g.op("Add", erf, g.scalar(1f)));
     }
 
     public String add(String a, String b) {
@@ -107,14 +122,28 @@ public final class Ops {
         return g.op("Cast", x, attr("to", (long) to.getNumber()));
     }
 
-    /** [B, L, H·d] → [B, H, L, d]. */
-    public String splitHeads(String x, int heads, int headSize) {
-        return transpose(reshape(x, 0, 0, heads, headSize), 0, 2, 1, 3);
+    /**
+     * The shape [-1, L, tail…] of a batch's rows seen per sequence, {@code length} the [1] tensor L. The exporters
+     * keep activations as 2-D [B·L, H] rows, where ONNX Runtime fuses each linear's MatMul and bias Add into one Gemm
+     * (it fuses only 2-D products); attention, the conv and the head reshape with this.
+     */
+    public String sequenceShape(String length, long... tail) {
+        return g.op("Concat", List.of(g.ints(-1), length, g.ints(tail)), attr("axis", 0L));
     }
 
-    /** [B, H, L, d] → [B, L, H·d]. */
-    public String mergeHeads(String x) {
-        return reshape(transpose(x, 0, 2, 1, 3), 0, 0, -1);
+    /** Rows [B·L, H·d] → [B, H, L, d], {@code headsShape} the {@link #sequenceShape} [-1, L, H, d]. */
+    public String splitHeads(String rows, String headsShape) {
+        return transpose(g.op("Reshape", rows, headsShape), 0, 2, 1, 3);
+    }
+
+    /** [B, H, L, d] → rows [B·L, H·d]. */
+    public String mergeHeads(String x, int width) {
+        return reshape(transpose(x, 0, 2, 1, 3), -1, width);
+    }
+
+    /** Each sequence's first token: rows [B·L, H] → [B, H], {@code sequenceShape} the [-1, L, H]. */
+    public String firstTokens(String rows, String sequenceShape) {
+        return g.op("Gather", g.op("Reshape", rows, sequenceShape), g.scalar(0L), attr("axis", 1L));
     }
 
     /**

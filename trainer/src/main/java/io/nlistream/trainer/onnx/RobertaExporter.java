@@ -1,11 +1,10 @@
 package io.nlistream.trainer.onnx;
 
-import static io.nlistream.trainer.onnx.GraphBuilder.attr;
-
 import io.nlistream.trainer.checkpoint.ModelConfig;
 import io.nlistream.trainer.checkpoint.RobertaConfig;
 import io.nlistream.trainer.onnx.proto.Onnx.ModelProto;
 import io.nlistream.trainer.onnx.proto.Onnx.TensorProto.DataType;
+import java.util.List;
 
 /**
  * RobertaForSequenceClassification / CamembertForSequenceClassification (model_type roberta, camembert,
@@ -31,6 +30,7 @@ public final class RobertaExporter implements ArchitectureExporter {
         g.scope("embeddings.");
         String p = prefix + "embeddings.";
         String ids = INPUT_IDS;
+        String length = g.op("Slice", List.of(g.op("Shape", ids), g.ints(1), g.ints(2)));
         // transformers' create_position_ids_from_input_ids: cumsum over non-pad tokens, offset by padding_idx.
         String notPad = ops.cast(g.op("Not", g.op("Equal", ids, g.scalar(pad))), DataType.INT64);
         String positions = g.op("Add", g.op("Mul", g.op("CumSum", notPad, g.scalar(1L)), notPad), g.scalar(pad));
@@ -44,23 +44,35 @@ public final class RobertaExporter implements ArchitectureExporter {
                             p + "token_type_embeddings.weight",
                             w.get(p + "token_type_embeddings.weight").rows(0, 1)));
         }
-        x = ops.layerNorm(x, p + "LayerNorm", w.get(p + "LayerNorm.weight"), w.get(p + "LayerNorm.bias"), eps);
+        x = ops.layerNorm(
+                ops.reshape(x, -1, hidden),
+                p + "LayerNorm",
+                w.get(p + "LayerNorm.weight"),
+                w.get(p + "LayerNorm.bias"),
+                eps);
 
         // [B, 1, 1, L]: padded keys are masked; padded query rows are computed and ignored.
         String keep = g.op("Unsqueeze", ops.cast(ATTENTION_MASK, DataType.BOOL), g.ints(1, 2));
-        String inverseScale = g.scalar((float) (1 / Math.sqrt(headSize)));
+        String headsShape = ops.sequenceShape(length, heads, headSize);
+        float inverseScale = (float) (1 / Math.sqrt(headSize));
         for (int i = 0; i < layers; i++) {
             g.scope("layer." + i + ".");
             String l = prefix + "encoder.layer." + i + ".";
             String s = l + "attention.self.";
             String q = ops.splitHeads(
-                    ops.linear(x, s + "query", w.get(s + "query.weight"), w.get(s + "query.bias")), heads, headSize);
+                    ops.linear(x, s + "query", w.get(s + "query.weight"), w.get(s + "query.bias")), headsShape);
+            // the scores' 1/√d folded into the key projection
             String k = ops.splitHeads(
-                    ops.linear(x, s + "key", w.get(s + "key.weight"), w.get(s + "key.bias")), heads, headSize);
+                    ops.linear(
+                            x,
+                            s + "key",
+                            Ops.scaled(w.get(s + "key.weight"), inverseScale),
+                            Ops.scaled(w.get(s + "key.bias"), inverseScale)),
+                    headsShape);
             String v = ops.splitHeads(
-                    ops.linear(x, s + "value", w.get(s + "value.weight"), w.get(s + "value.bias")), heads, headSize);
-            String scores = ops.mul(ops.matmul(q, ops.transpose(k, 0, 1, 3, 2)), inverseScale);
-            String ctx = ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v));
+                    ops.linear(x, s + "value", w.get(s + "value.weight"), w.get(s + "value.bias")), headsShape);
+            String scores = ops.matmul(q, ops.transpose(k, 0, 1, 3, 2));
+            String ctx = ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v), hidden);
             String attn = ops.linear(
                     ctx,
                     l + "attention.output.dense",
@@ -90,7 +102,7 @@ public final class RobertaExporter implements ArchitectureExporter {
         }
 
         g.scope("head.");
-        String first = g.op("Gather", x, g.scalar(0L), attr("axis", 1L));
+        String first = ops.firstTokens(x, ops.sequenceShape(length, hidden));
         String dense = g.op(
                 "Tanh",
                 ops.linear(
