@@ -46,7 +46,6 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
 
         String ids = INPUT_IDS;
         String maskF = ops.cast(ATTENTION_MASK, DataType.FLOAT);
-        String maskB = ops.cast(ATTENTION_MASK, DataType.BOOL);
         String maskRows = ops.reshape(maskF, -1, 1); // [B·L, 1]
         String shape = g.op("Shape", ids);
         String seqLen = g.op("Gather", shape, g.scalar(1L));
@@ -78,8 +77,10 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
         x = ops.mul(x, maskRows);
 
         g.scope("encoder.");
-        // [B, 1, L, L]: a query row and a key column both have to be real tokens (transformers' get_attention_mask).
-        String keep = g.op("And", g.op("Unsqueeze", maskB, g.ints(1, 2)), g.op("Unsqueeze", maskB, g.ints(1, 3)));
+        // [B, 1, L, L]: a query row and a key column both have to be real tokens (transformers' get_attention_mask),
+        // so a score takes the lower of the two tokens' biases.
+        String bias = ops.maskBias(maskF);
+        String maskBias = g.op("Min", g.op("Unsqueeze", bias, g.ints(1, 2)), g.op("Unsqueeze", bias, g.ints(1, 3)));
         Relative rel = relative ? relative(c, w, ops, seqLen, length, eps) : null;
         String headsShape = ops.sequenceShape(length, heads, headSize);
 
@@ -89,7 +90,16 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
             String l = "deberta.encoder.layer." + i + ".";
             String attn = ops.mergeHeads(
                     attention(
-                            ops, w, l + "attention.self.", layerInput, keep, rel, posAtt, headsShape, heads, headSize),
+                            ops,
+                            w,
+                            l + "attention.self.",
+                            layerInput,
+                            maskBias,
+                            rel,
+                            posAtt,
+                            headsShape,
+                            heads,
+                            headSize),
                     hidden);
             attn = ops.linear(
                     attn,
@@ -199,7 +209,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
             Weights w,
             String p,
             String x,
-            String keep,
+            String maskBias,
             Relative rel,
             List<String> posAtt,
             String headsShape,
@@ -229,7 +239,7 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
                     ops, ops.linear(rel.relEmbeddings(), p + "query_proj", qw, qb), rel.p2cRows(), heads, headSize);
             scores = ops.add(scores, ops.transpose(relativeShift(ops, rel, ops.matmul(k, posQuery)), 0, 1, 3, 2));
         }
-        return ops.matmul(ops.maskedSoftmax(scores, keep), v);
+        return ops.matmul(ops.maskedSoftmax(scores, maskBias), v);
     }
 
     /**

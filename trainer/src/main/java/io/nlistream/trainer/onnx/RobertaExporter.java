@@ -52,7 +52,7 @@ public final class RobertaExporter implements ArchitectureExporter {
                 eps);
 
         // [B, 1, 1, L]: padded keys are masked; padded query rows are computed and ignored.
-        String keep = g.op("Unsqueeze", ops.cast(ATTENTION_MASK, DataType.BOOL), g.ints(1, 2));
+        String maskBias = g.op("Unsqueeze", ops.maskBias(ops.cast(ATTENTION_MASK, DataType.FLOAT)), g.ints(1, 2));
         String headsShape = ops.sequenceShape(length, heads, headSize);
         float inverseScale = (float) (1 / Math.sqrt(headSize));
         for (int i = 0; i < layers; i++) {
@@ -72,7 +72,7 @@ public final class RobertaExporter implements ArchitectureExporter {
             String v = ops.splitHeads(
                     ops.linear(x, s + "value", w.get(s + "value.weight"), w.get(s + "value.bias")), headsShape);
             String scores = ops.matmul(q, ops.transpose(k, 0, 1, 3, 2));
-            String ctx = ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, keep), v), hidden);
+            String ctx = ops.mergeHeads(ops.matmul(ops.maskedSoftmax(scores, maskBias), v), hidden);
             String attn = ops.linear(
                     ctx,
                     l + "attention.output.dense",
