@@ -62,7 +62,7 @@ public interface StreamerConfig {
          * CPU: a call's fixed cost is a few padded tokens' work, while attention grows with the square of the padded
          * length (demo bundle: 64 gives 4,410–4,888 pairs/s raw against 3,844–3,985 at 256; camemberta-base shape
          * 2.36 s a batch against 2.58–2.63; docs/streamer.md, the raw path). 0 = the provider's default
-         * ({@link io.nlistream.streamer.inference.OrtSessions#subBatchOverheadTokens}: 64 on CPU, 256 on CUDA).
+         * ({@link io.nlistream.streamer.inference.OrtSessions#subBatchOverheadTokens}: 32 on CPU, 256 on CUDA).
          */
         @WithDefault("0")
         int subBatchOverheadTokens();

@@ -106,8 +106,8 @@ public final class OrtSessions {
                 settings.interOpThreads() > 0 ? settings.interOpThreads() : 1);
     }
 
-    /** The CPU default of {@link #subBatchOverheadTokens}, measured (docs/streamer.md, "the raw path"). */
-    public static final int CPU_SUB_BATCH_OVERHEAD_TOKENS = 64;
+    /** The CPU default of {@link #subBatchOverheadTokens}, measured (docs/streamer.md, "the exported graph"). */
+    public static final int CPU_SUB_BATCH_OVERHEAD_TOKENS = 32;
 
     /**
      * The default on CUDA: the value every provider had before the CPU's was measured. A GPU call costs about the same

@@ -104,10 +104,10 @@ class OrtSessionsTest {
 
     @Test
     void subBatchOverheadIsPerProviderUnlessConfigured() {
-        assertThat(OrtSessions.subBatchOverheadTokens(0, "cpu")).isEqualTo(64);
+        assertThat(OrtSessions.subBatchOverheadTokens(0, "cpu")).isEqualTo(32);
         assertThat(OrtSessions.subBatchOverheadTokens(0, "cuda")).isEqualTo(256);
         assertThat(OrtSessions.subBatchOverheadTokens(100_000, "cuda")).isEqualTo(100_000);
-        assertThat(OrtSessions.subBatchOverheadTokens(32, "cpu")).isEqualTo(32);
+        assertThat(OrtSessions.subBatchOverheadTokens(48, "cpu")).isEqualTo(48);
     }
 
     private static BundleManifest withInt8(BundleManifest m, Double agreement) {
