@@ -115,7 +115,10 @@ public final class OrtSessions {
      */
     public static final int CUDA_SUB_BATCH_OVERHEAD_TOKENS = 256;
 
-    /** What one more call is worth in padded tokens when a batch is split by length: the configured value, else per provider. */
+    /**
+     * What one more call is worth in padded tokens when a batch is split by length: the configured value, else per
+     * provider.
+     */
     public static int subBatchOverheadTokens(int configured, String provider) {
         if (configured > 0) {
             return configured;

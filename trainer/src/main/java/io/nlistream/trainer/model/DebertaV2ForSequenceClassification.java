@@ -184,7 +184,7 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
     }
 
-    /** The relative embeddings a forward pass reaches (rows, hidden) and their order per score column, for all layers. */
+    /** The relative embeddings a forward pass reaches (rows, hidden) and their order per score column. */
     record Relative(NDArray embeddings, RelativePositions.Indices indices) {}
 
     /** {@code DebertaV2Layer}: attention, intermediate (dense + act), output (dense, dropout, residual LayerNorm). */

@@ -27,7 +27,7 @@ public final class RelativePositions implements AutoCloseable {
      * c2pIndex} and {@code p2cIndex} (2·length − 1 each) pick, for every column of the shifted scores, its row.
      */
     record Indices(NDArray c2pIndex, NDArray p2cIndex, long firstRow, long rows) {
-        /** The projected relative rows (1, rows, heads·dim) as the (1, 2L − 1, heads·dim) columns {@link #c2p} reads. */
+        /** The projected relative rows (1, rows, heads·dim) as the (1, 2L − 1, heads·dim) columns c2p reads. */
         NDArray c2pRows(NDArray projected) {
             return pick(projected, c2pIndex);
         }

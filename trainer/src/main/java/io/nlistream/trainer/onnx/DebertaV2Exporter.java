@@ -246,8 +246,8 @@ public final class DebertaV2Exporter implements ArchitectureExporter {
      * The projected relative embeddings [2S, H·d] as the [H, d, 2L] columns {@link #relativeShift} expects: column c
      * is the row of distance L − 1 − c ({@code rows}). Gathered after the projection: ONNX Runtime folds the
      * projection of the constant table and its split into heads (fp32, int8; it cannot fold fp16 MatMuls on CPU), so
-     * per batch only the gather of 2L rows and their transpose run (gathering columns of a pre-transposed [H, d, 2S] table measured
-     * slower: a strided gather costs more than the contiguous rows and the transpose together).
+     * per batch only the gather of 2L rows and their transpose run (gathering columns of a pre-transposed [H, d, 2S]
+     * table measured slower: a strided gather costs more than the contiguous rows and the transpose together).
      */
     private static String shiftRows(Ops ops, String projected, String rows, int heads, int headSize) {
         String picked = ops.graph().op("Gather", ops.reshape(projected, -1, heads, headSize), rows);

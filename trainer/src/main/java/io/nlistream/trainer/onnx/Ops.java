@@ -147,8 +147,8 @@ public final class Ops {
     }
 
     /**
-     * The attention mask [B, L] as float (1 real, 0 padding) → the values {@link #maskedSoftmax} adds to the scores: 0 for a real token,
-     * float32's lowest for padding, the value transformers fills masked scores with.
+     * The attention mask [B, L] as float (1 real, 0 padding) → the values {@link #maskedSoftmax} adds to the scores:
+     * 0 for a real token, float32's lowest for padding, the value transformers fills masked scores with.
      */
     public String maskBias(String mask) {
         return mul(g.op("Sub", mask, g.scalar(1f)), g.scalar(Float.MAX_VALUE));

@@ -48,7 +48,8 @@ class RelativePositionsTest {
     /**
      * The scores the model adds, through {@link RelativePositions.Indices#c2p}/{@link RelativePositions.Indices#p2c}
      * (views of a shifted slice of the scores against each column's row), equal the exporter's table applied by hand,
-     * inside the exact range, across the log buckets and past the span (clamped): c2p(i, j) = q_i · row[c2p(i − j)], p2c(i, j) = k_j · row[p2c(j − i)], for every length.
+     * inside the exact range, across the log buckets and past the span (clamped): c2p(i, j) = q_i · row[c2p(i − j)],
+     * p2c(i, j) = k_j · row[p2c(j − i)], for every length.
      */
     @ParameterizedTest(name = "buckets {0}, max relative {1}, span {2}, lengths 1-{3}")
     @CsvSource({"256, 512, 256, 260", "16, 128, 16, 128", "0, 128, 128, 128"})
