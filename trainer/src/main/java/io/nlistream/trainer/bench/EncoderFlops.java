@@ -30,7 +30,8 @@ public final class EncoderFlops {
             return 0;
         }
         int products = (d.c2p() ? 1 : 0) + (d.p2c() ? 1 : 0);
-        // each query (key) is scored against a row for every distance, 2L − 1 columns (RelativePositions)
+        // each query (key) is scored against a row for every distance, 2L − 1 columns (RelativePositions computes
+        // one more, never read: not work the step needs)
         double columns = 2 * l - 1;
         return products * 2 * l * columns * h;
     }

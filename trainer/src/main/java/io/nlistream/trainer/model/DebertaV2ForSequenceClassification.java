@@ -266,11 +266,13 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
             NDArray k = heads(call("key_proj", ps, x, training));
             NDArray v = heads(call("value_proj", ps, x, training));
             NDArray scores = q.matMul(Scalars.div(k.transpose(0, 1, 3, 2), scale));
+            // The terms are added into the content scores in place: no sum's backward reads its operands, and the
+            // (batch, heads, length, length) scores are the layer's largest tensors (a fresh one per add cost ~0.1 s
+            // of the seed's step).
             if (rel != null) {
-                NDArray base = scores;
-                scores = Scopes.keepOutput(() -> base.add(relativeScores(ps, q, k, rel, training)));
+                Scopes.keepOutput(() -> addRelativeScores(scores, ps, q, k, rel, training));
             }
-            NDArray probs = Dropouts.apply(scores.add(pairBias).softmax(-1), c.attentionProbsDropoutProb(), training);
+            NDArray probs = Dropouts.apply(scores.addi(pairBias).softmax(-1), c.attentionProbsDropoutProb(), training);
             NDArray context = probs.matMul(v).transpose(0, 2, 1, 3);
             Shape s = x.getShape();
             return context.reshape(s.get(0), s.get(1), (long) heads * headSize);
@@ -290,25 +292,27 @@ public final class DebertaV2ForSequenceClassification extends SequenceClassifier
         }
 
         /**
-         * c2p + p2c over the scale. The scale divides the projected rows (rows, heads·dim) rather than the (batch,
-         * heads, length, length) scores, as transformers divides them: the same value to rounding, two passes over
-         * the scores fewer in forward and in backward.
+         * Adds c2p + p2c over the scale to {@code scores}, in place, and returns them. The scale divides the projected
+         * rows (rows, heads·dim) rather than the (batch, heads, length, length) scores, as transformers divides them:
+         * the same value to rounding, two passes over the scores fewer in forward and in backward.
          */
-        private NDArray relativeScores(ParameterStore ps, NDArray q, NDArray k, Relative rel, boolean training) {
+        private NDArray addRelativeScores(
+                NDArray scores, ParameterStore ps, NDArray q, NDArray k, Relative rel, boolean training) {
             NDArray emb = rel.embeddings().expandDims(0);
             emb = Dropouts.apply(emb, c.hiddenDropoutProb(), training);
             RelativePositions.Indices idx = rel.indices();
-            NDArray score = null;
+            NDArray relative = null;
             if (c.c2p()) {
                 NDArray posKey = call(c.shareAttKey() ? "key_proj" : "pos_key_proj", ps, emb, training);
-                score = idx.c2p(perHead(q, idx.c2pRows(Scalars.div(posKey, scale))));
+                relative = idx.c2p(perHead(q, idx.c2pRows(Scalars.div(posKey, scale))));
             }
             if (c.p2c()) {
                 NDArray posQuery = call(c.shareAttKey() ? "query_proj" : "pos_query_proj", ps, emb, training);
                 NDArray p2c = idx.p2c(perHead(k, idx.p2cRows(Scalars.div(posQuery, scale))));
-                score = score == null ? p2c : score.add(p2c);
+                relative = relative == null ? p2c : relative.add(p2c);
             }
-            return score;
+            // content + (c2p + p2c), transformers' order, so the sums round as its do
+            return scores.addi(relative);
         }
     }
 

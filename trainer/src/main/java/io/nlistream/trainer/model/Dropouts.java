@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -17,7 +17,6 @@ public final class Dropouts {
 
     private static final Object LOCK = new Object();
     private static SplittableRandom generator = new SplittableRandom(0);
-    private static ByteBuffer staging = ByteBuffer.allocateDirect(0);
 
     private Dropouts() {}
 
@@ -36,26 +35,25 @@ public final class Dropouts {
             // on a GPU the engine's dropout is the fused kernel, which already keeps a 1-byte mask
             return Dropout.dropout(x, rate, true).singletonOrThrow();
         }
-        // On CPU the engine's dropout multiplies by an fp32 noise tensor (its inverted-scale keep mask) and autograd
-        // keeps that tensor until backward: 4 bytes an element, a quarter of what the seed's step saves. A boolean
-        // keep mask is saved instead (1 byte): the product with a mask that needs no gradient saves only the mask,
-        // and the scaling a 0-d libtorch-owned scalar (Scalars). Same distribution: keep with probability 1 - rate,
-        // scale 1 / (1 - rate).
-        NDArray keep = keepMask(x.getManager(), x.getShape(), rate);
-        NDArray kept = x.mul(keep);
-        keep.close(); // autograd holds its own reference to what it saved
-        NDArray out = Scalars.mul(kept, 1f / (1f - rate));
-        kept.close(); // not saved: freed now rather than when the layer's scope ends
-        return out;
+        // On CPU the engine's dropout draws with libtorch's serial generator (see scaledMask). A boolean mask would
+        // save 1 byte an element instead of 4, but libtorch promotes it to float for the product in forward and again
+        // in backward, and the 1 / (1 - rate) scale is one more pass each way: at the seed's step those four passes
+        // cost ~0.3 s, the float mask ~0.6 GB of its 4.3 GiB peak. The product with a mask that needs no gradient
+        // saves only the mask.
+        try (NDArray mask = scaledMask(x.getManager(), x.getShape(), rate)) {
+            return x.mul(mask); // autograd holds its own reference to the mask
+        }
     }
 
     /**
-     * A boolean tensor, true with probability {@code 1 - rate}. Drawn here rather than by the engine: libtorch's CPU
-     * {@code uniform_} is a serial Mersenne-twister loop (3 ns an element, then a 0.7 ns compare), which made the
-     * masks 21 % of the seed's forward; DJL exposes no other generator. SplittableRandom streams, one per fixed-size
-     * chunk split off in order, draw the same bits on any number of threads, so a seeded run is reproducible.
+     * A float32 tensor of {@code 1 / (1 - rate)} with probability {@code 1 - rate}, else 0: inverted dropout's
+     * scaled keep mask, so that {@code x·mask} is PyTorch's dropout of x. Drawn here rather than by the engine:
+     * libtorch's CPU {@code uniform_} is a serial Mersenne-twister loop (3 ns an element, then a 0.7 ns compare),
+     * which made the masks 21 % of the seed's forward; DJL exposes no other generator. SplittableRandom streams, one
+     * per fixed-size chunk split off in order, draw the same bits on any number of threads, so a seeded run is
+     * reproducible. The draws are written straight into the tensor's libtorch-owned memory (no staging copy).
      */
-    static NDArray keepMask(NDManager manager, Shape shape, float rate) {
+    static NDArray scaledMask(NDManager manager, Shape shape, float rate) {
         long size = shape.size();
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("dropout over more than 2^31 elements: " + shape);
@@ -63,12 +61,11 @@ public final class Dropouts {
         int n = (int) size;
         // keep when a uniform 32-bit draw is >= threshold: P(keep) = 1 - rate to within 2^-32
         long threshold = (long) Math.ceil(rate * 0x1p32);
+        int scale = Float.floatToRawIntBits(1f / (1f - rate));
+        NDArray mask = manager.create(shape, DataType.FLOAT32);
+        // a direct view of the tensor's own memory (it is contiguous and on the CPU)
+        IntBuffer out = mask.toByteBuffer(true).order(ByteOrder.nativeOrder()).asIntBuffer();
         synchronized (LOCK) {
-            if (staging.capacity() < n) {
-                staging = ByteBuffer.allocateDirect(Math.max(n, staging.capacity() * 2))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-            }
-            ByteBuffer out = staging;
             int chunks = (n + CHUNK - 1) / CHUNK;
             SplittableRandom[] streams = new SplittableRandom[chunks];
             SplittableRandom call = generator.split();
@@ -77,29 +74,21 @@ public final class Dropouts {
             }
             IntStream range = IntStream.range(0, chunks);
             (chunks > 1 ? range.parallel() : range)
-                    .forEach(c -> fill(out, c * CHUNK, Math.min(n, (c + 1) * CHUNK), streams[c], threshold));
-            // DJL makes a tensor over a direct buffer without a copy (set(Buffer) too): the clone is libtorch-owned, so
-            // the next mask can reuse the staging buffer while autograd still holds this one
-            try (NDArray staged = manager.create(out.duplicate().position(0).limit(n), shape, DataType.BOOLEAN)) {
-                return staged.duplicate();
-            }
+                    .forEach(c -> fill(out, c * CHUNK, Math.min(n, (c + 1) * CHUNK), streams[c], threshold, scale));
         }
+        return mask;
     }
 
-    /** Writes bytes 1 (keep) / 0, eight at a time, from two 32-bit draws per 64-bit random. */
-    private static void fill(ByteBuffer out, int from, int to, SplittableRandom random, long threshold) {
+    /** Writes {@code scale} (keep) or 0 as float bits, two 32-bit draws per 64-bit random. */
+    private static void fill(IntBuffer out, int from, int to, SplittableRandom random, long threshold, int scale) {
         int i = from;
-        for (; i + 8 <= to; i += 8) {
-            long packed = 0;
-            for (int j = 0; j < 8; j += 2) {
-                long bits = random.nextLong();
-                packed |= keepBit(bits >>> 32, threshold) << (8 * j);
-                packed |= keepBit(bits & 0xffffffffL, threshold) << (8 * j + 8);
-            }
-            out.putLong(i, packed);
+        for (; i + 2 <= to; i += 2) {
+            long bits = random.nextLong();
+            out.put(i, (int) (keepBit(bits >>> 32, threshold) * scale));
+            out.put(i + 1, (int) (keepBit(bits & 0xffffffffL, threshold) * scale));
         }
-        for (; i < to; i++) {
-            out.put(i, (byte) keepBit(random.nextLong() >>> 32, threshold));
+        if (i < to) {
+            out.put(i, (int) (keepBit(random.nextLong() >>> 32, threshold) * scale));
         }
     }
 

@@ -182,8 +182,10 @@ public final class RobertaForSequenceClassification extends SequenceClassifier {
             NDArray q = heads(call("query", ps, x, training));
             NDArray k = heads(call("key", ps, x, training));
             NDArray v = heads(call("value", ps, x, training));
+            // the mask is added in place: the sum's backward needs neither operand, and the scores are the layer's
+            // largest tensor
             NDArray scores =
-                    Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scaling).add(keyBias);
+                    Scalars.mul(q.matMul(k.transpose(0, 1, 3, 2)), scaling).addi(keyBias);
             NDArray probs = Dropouts.apply(scores.softmax(-1), c.attentionProbsDropoutProb(), training);
             Shape s = x.getShape();
             return probs.matMul(v).transpose(0, 2, 1, 3).reshape(s.get(0), s.get(1), c.hiddenSize());

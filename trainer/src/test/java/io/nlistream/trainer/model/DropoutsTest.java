@@ -50,16 +50,17 @@ class DropoutsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Shape shape = new Shape(3, 1000, 300); // 900,000: several chunks and a tail shorter than eight
             Seeds.set(42);
-            NDArray first = Dropouts.keepMask(m, shape, 0.1f);
-            NDArray second = Dropouts.keepMask(m, shape, 0.1f);
+            NDArray first = Dropouts.scaledMask(m, shape, 0.1f);
+            NDArray second = Dropouts.scaledMask(m, shape, 0.1f);
             // each mask is its own memory: drawing the next one leaves the first as it was
             NDArray firstCopy = first.duplicate();
-            Dropouts.keepMask(m, shape, 0.1f);
+            Dropouts.scaledMask(m, shape, 0.1f);
             assertThat(first.contentEquals(firstCopy)).isTrue();
             assertThat(first.contentEquals(second)).isFalse();
             Seeds.set(42);
-            assertThat(Dropouts.keepMask(m, shape, 0.1f).contentEquals(first)).isTrue();
-            assertThat(Dropouts.keepMask(m, shape, 0.1f).contentEquals(second)).isTrue();
+            assertThat(Dropouts.scaledMask(m, shape, 0.1f).contentEquals(first)).isTrue();
+            assertThat(Dropouts.scaledMask(m, shape, 0.1f).contentEquals(second))
+                    .isTrue();
             // the chunks are independent streams, not one stream repeated
             NDArray flat = first.reshape(-1);
             NDArray chunkA = flat.get("0:1000");
@@ -73,8 +74,15 @@ class DropoutsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Seeds.set(3);
             for (float rate : new float[] {0.01f, 0.5f, 0.9f}) {
-                NDArray keep = Dropouts.keepMask(m, new Shape(400_003), rate);
-                assertThat(keep.getDataType()).isEqualTo(DataType.BOOLEAN);
+                NDArray mask = Dropouts.scaledMask(m, new Shape(400_003), rate);
+                assertThat(mask.getDataType()).isEqualTo(DataType.FLOAT32);
+                NDArray keep = mask.neq(0f);
+                // every kept element is the inverted-dropout scale, every other one 0
+                assertThat(mask.sub(keep.toType(DataType.FLOAT32, false).mul(1f / (1f - rate)))
+                                .abs()
+                                .max()
+                                .getFloat())
+                        .isEqualTo(0f);
                 double share = keep.toType(DataType.FLOAT32, false).mean().getFloat();
                 // six standard deviations of 400,003 draws at most 0.0048
                 assertThat(share).isCloseTo(1 - rate, offset(0.005));

@@ -32,7 +32,7 @@ class RelativePositionsTest {
                 RelativePositions.Indices idx = positions.forLength(length);
                 long[] c2p = idx.c2pIndex().toLongArray();
                 long[] p2c = idx.p2cIndex().toLongArray();
-                assertThat(c2p).as("length %d", length).hasSize(2 * length - 1);
+                assertThat(c2p).as("length %d", length).hasSize(2 * length);
                 long min = Math.min(
                         Arrays.stream(c2p).min().orElseThrow(),
                         Arrays.stream(p2c).min().orElseThrow());
@@ -76,7 +76,7 @@ class RelativePositionsTest {
                     // length, rows) as the model's matmul returns it
                     NDArray xs = scope.create(x, new Shape(1, batch, length, 1));
                     NDArray rowsIn = scope.create(row, new Shape(1, rows, 1));
-                    int columns = 2 * length - 1;
+                    int columns = 2 * length;
                     NDArray c2pRows = idx.c2pRows(rowsIn).reshape(1, 1, 1, columns);
                     NDArray p2cRows = idx.p2cRows(rowsIn).reshape(1, 1, 1, columns);
                     float[] c2p = idx.c2p(xs.mul(c2pRows)).toFloatArray();
