@@ -81,6 +81,14 @@ public final class StreamerBenchmark {
     private static final int SERVICE_MS = Integer.getInteger("bench.service.ms", 10);
     private static final int COMMIT_INTERVAL_MS = Integer.getInteger("bench.commit.interval.ms", 100);
     private static final double WARM_UP_SECONDS = 2;
+    /**
+     * The Kafka side's warm-up repeats until the JIT compiles less than this many cores' worth during a round
+     * (-Dbench.warm-up.jit-cores), at most -Dbench.warm-up.rounds rounds.
+     */
+    private static final double WARM_UP_JIT_CORES =
+            Double.parseDouble(System.getProperty("bench.warm-up.jit-cores", "0.1"));
+
+    private static final int WARM_UP_ROUNDS = Integer.getInteger("bench.warm-up.rounds", 8);
     /** Commit when drained, as application.properties: -Dbench.commit.when-drained / -Dbench.commit.min-spacing.ms. */
     private static final EarlyCommits EARLY_COMMITS = new EarlyCommits(
             Boolean.parseBoolean(System.getProperty("bench.commit.when-drained", "true")),
@@ -136,8 +144,7 @@ public final class StreamerBenchmark {
             if (latencyOnly != null) {
                 // exploring: the Kafka warm-up over PAIRS pairs, then paced runs at the given rate with 2 workers,
                 // early commits off and on in turn (same JVM and broker, so load drift and the JIT hit both alike)
-                Run warm = drain(bootstrap, models, pairs, MICRO, new SimulatedAccelerator(0), 1, "warm-up");
-                report("warm-up, device of no service time", warm.pairsPerSecond);
+                warmUp(bootstrap, models, twoWorkers, pairs.subList(0, Math.min(n, 10_000)), rawMicro);
                 int rounds = Integer.getInteger("bench.latency.rounds", 2);
                 for (int round = 0; round < 2 * rounds; round++) {
                     EarlyCommits early = round % 2 == 0 ? EarlyCommits.OFF : EARLY_COMMITS;
@@ -165,12 +172,7 @@ public final class StreamerBenchmark {
                 }
                 System.exit(0);
             }
-            // warm-up of the Kafka side, as the raw phase has one for ORT: without it the JIT compiles the broker's
-            // and clients' paths during the measured drains (on camemberta-base a C2 thread at 20-27 % of a core 75 s
-            // in). 10,000 pairs through a device of no service time exercise every path but the model's, not counted
-            Run warm = drain(bootstrap, models, xnliDev(10_000), MICRO, new SimulatedAccelerator(0), 1, "warm-up");
-            // the stream thread is the bottleneck here (the "device" answers at once): what early commits must not slow
-            report("warm-up, device of no service time", warm.pairsPerSecond);
+            Run warm = warmUp(bootstrap, models, twoWorkers, xnliDev(10_000), rawMicro);
             Run micro = drain(bootstrap, models, pairs, MICRO, BatchRunner.DIRECT, 1, "micro-t1");
             report("Kafka EOS end to end, 1 worker", micro.pairsPerSecond);
             Run micro2 = drain(bootstrap, twoWorkers, pairs, MICRO, BatchRunner.DIRECT, 2, "micro-t2");
@@ -186,6 +188,23 @@ public final class StreamerBenchmark {
                     drain(bootstrap, models, pairs.subList(0, perRecordN), PER_RECORD, BatchRunner.DIRECT, 1, "single");
             report("Kafka EOS end to end, per record", single.pairsPerSecond);
             Run best = micro2.pairsPerSecond > micro.pairsPerSecond ? micro2 : micro;
+            // the paced path (producer pacing, two readers, early commits) has code of its own for the JIT: 10 s at
+            // the same rate first, not counted
+            Latency pacedWarmUp = paced(
+                    bootstrap,
+                    best.workers == 2 ? twoWorkers : models,
+                    pairs,
+                    best.pairsPerSecond / 2,
+                    10,
+                    best.workers,
+                    EARLY_COMMITS,
+                    "paced-warm-up");
+            System.out.printf(
+                    Locale.ROOT,
+                    "warm-up paced run (not counted): p50 %.0f ms, p99 %.0f ms committed; %s%n",
+                    pacedWarmUp.p50(),
+                    pacedWarmUp.p99(),
+                    pacedWarmUp.cpu());
             Latency latency = paced(
                     bootstrap,
                     best.workers == 2 ? twoWorkers : models,
@@ -200,12 +219,15 @@ public final class StreamerBenchmark {
             System.out.printf(
                     Locale.ROOT,
                     "1. backlog end to end: %.0f pairs/s (1 worker), %.0f (2 workers);"
-                            + " mean batch %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max)%n",
+                            + " mean batch %.1f of %d = %.2f × max (target ≥ 5,000 pairs/s, ≥ 0.8 × max);"
+                            + " JIT compilation time during the drains %.2f / %.2f of the wall time%n",
                     micro.pairsPerSecond,
                     micro2.pairsPerSecond,
                     micro.meanBatch,
                     MICRO.maxSize(),
-                    micro.meanBatch / MICRO.maxSize());
+                    micro.meanBatch / MICRO.maxSize(),
+                    micro.jitCores,
+                    micro2.jitCores);
             System.out.printf(
                     Locale.ROOT,
                     "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
@@ -338,6 +360,7 @@ public final class StreamerBenchmark {
             int workers,
             double meanBatch,
             double meanInferenceMs,
+            double jitCores,
             String batchSizes) {
         /** Inference time ÷ (wall time × workers): how much of the run the workers spent in the model. */
         double busy() {
@@ -361,6 +384,47 @@ public final class StreamerBenchmark {
             String cpu) {}
 
     /**
+     * Warm-up of the Kafka side, as the raw phase has one for ORT, not counted. Broker, clients, Kafka Streams and the
+     * streamer in one JVM are a lot of code for C2: after a single 10,000-pair drain its threads still took 0.4-0.8
+     * of the 2 cores during the measured drains (4 Dec 2026), which a service running for hours never pays. So each
+     * round drains the pairs through a device of no service time (every path but the model's; the stream thread is
+     * the bottleneck there, the case early commits must not slow) and through the model with 2 workers, until a
+     * round's compilation falls under {@link #WARM_UP_JIT_CORES}. The model's drain takes ~3 s at the raw rate (64
+     * pairs at least), so a large model's warm-up stays short. Returns the last device-of-no-service-time drain.
+     */
+    private static Run warmUp(
+            String bootstrap, ActiveModel oneWorker, ActiveModel twoWorkers, List<NliPair> pairs, double rawRate)
+            throws Exception {
+        List<NliPair> modelPairs = pairs.subList(0, (int) Math.min(pairs.size(), Math.max(64, 3 * rawRate)));
+        Run warm = null;
+        for (int round = 1; round <= WARM_UP_ROUNDS; round++) {
+            long t0 = System.nanoTime();
+            long jit0 = jitMillis();
+            warm = drain(bootstrap, oneWorker, pairs, MICRO, new SimulatedAccelerator(0), 1, "warm-up" + round);
+            Run model = drain(bootstrap, twoWorkers, modelPairs, MICRO, BatchRunner.DIRECT, 2, "warm-model" + round);
+            double jit = (jitMillis() - jit0) / 1e3 / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "warm-up round %d: device of no service time %.1f pairs/s, model with 2 workers %.1f pairs/s;"
+                            + " JIT compilation time %.2f of the wall time%n",
+                    round,
+                    warm.pairsPerSecond,
+                    model.pairsPerSecond,
+                    jit);
+            if (jit < WARM_UP_JIT_CORES) {
+                break;
+            }
+        }
+        return warm;
+    }
+
+    /** The JIT's accumulated compilation time (all compiler threads), in ms; 0 where the JVM does not report it. */
+    private static long jitMillis() {
+        var jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    }
+
+    /**
      * A backlog of pairs published at once, drained by a fresh EOS topology: pairs/s from first send to last commit.
      */
     private static Run drain(
@@ -382,6 +446,7 @@ public final class StreamerBenchmark {
                             topics.pairs(), p.id().getBytes(StandardCharsets.UTF_8), Pairs.json(p)))
                     .toList();
             long t0 = System.nanoTime();
+            long jit0 = jitMillis();
             records.forEach(producer::send);
             producer.flush();
             int got = 0;
@@ -389,6 +454,7 @@ public final class StreamerBenchmark {
                 got += consumer.poll(Duration.ofMillis(50)).count();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            double jitCores = (jitMillis() - jit0) / 1e3 / seconds;
             DistributionSummary sizes = registry.find("nli.batch.size").summary();
             double inferenceMs = registry.find("nli.inference").timer().mean(TimeUnit.MILLISECONDS);
             double commits = threadMetric(streams.streams(), "commit-total");
@@ -398,6 +464,7 @@ public final class StreamerBenchmark {
                     workers,
                     sizes.mean(),
                     inferenceMs,
+                    jitCores,
                     batchSizes(registry) + String.format(Locale.ROOT, "; %.1f commits/s", commits / seconds));
         } finally {
             streams.close(Duration.ofSeconds(10));
@@ -515,6 +582,7 @@ public final class StreamerBenchmark {
     private static final class CpuMeter {
         private final long wall0 = System.nanoTime();
         private final long process0 = processCpuNanos();
+        private final long jit0 = jitMillis();
         private final Map<String, Long> threads0 = threadCpuNanos();
 
         String report() {
@@ -556,12 +624,13 @@ public final class StreamerBenchmark {
             return String.format(
                     Locale.ROOT,
                     "CPU during the run: JVM %.2f of %d cores (stream thread %.2f, inference workers %.2f, JIT + GC + VM"
-                            + " %.2f), loadavg %s; by thread group%s",
+                            + " %.2f; JIT compilation time %.2f, elapsed, an upper bound on its CPU), loadavg %s; by thread group%s",
                     process,
                     Runtime.getRuntime().availableProcessors(),
                     stream / wall,
                     inference / wall,
                     process - threads / wall,
+                    (jitMillis() - jit0) * 1e6 / wall,
                     load,
                     top);
         }
