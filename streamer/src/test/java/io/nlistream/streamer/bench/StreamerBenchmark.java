@@ -759,6 +759,11 @@ public final class StreamerBenchmark {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger("bench.stream.threads", 1));
         p.put(StreamsConfig.POLL_MS_CONFIG, Integer.getInteger("bench.poll.ms", 5));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
+        // to explore any other Kafka Streams setting: -Dbench.streams.NAME=VALUE (e.g. producer.retry.backoff.ms)
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("bench.streams."))
+                .forEach(k -> p.put(k.substring("bench.streams.".length()), System.getProperty(k)));
         p.put(
                 StreamsConfig.STATE_DIR_CONFIG,
                 Files.createTempDirectory("nli-bench-state").toString());
