@@ -82,11 +82,11 @@ public final class StreamerBenchmark {
     private static final int COMMIT_INTERVAL_MS = Integer.getInteger("bench.commit.interval.ms", 100);
     private static final double WARM_UP_SECONDS = 2;
     /**
-     * The Kafka side's warm-up repeats until the JIT compiles less than this many cores' worth during a round
-     * (-Dbench.warm-up.jit-cores), at most -Dbench.warm-up.rounds rounds.
+     * The Kafka side's warm-up repeats until the JIT's compilation time falls under this share of a round's wall time
+     * (-Dbench.warm-up.jit-share), at most -Dbench.warm-up.rounds rounds.
      */
-    private static final double WARM_UP_JIT_CORES =
-            Double.parseDouble(System.getProperty("bench.warm-up.jit-cores", "0.1"));
+    private static final double WARM_UP_JIT_SHARE =
+            Double.parseDouble(System.getProperty("bench.warm-up.jit-share", "0.1"));
 
     private static final int WARM_UP_ROUNDS = Integer.getInteger("bench.warm-up.rounds", 8);
     /** Commit when drained, as application.properties: -Dbench.commit.when-drained / -Dbench.commit.min-spacing.ms. */
@@ -190,28 +190,17 @@ public final class StreamerBenchmark {
             Run best = micro2.pairsPerSecond > micro.pairsPerSecond ? micro2 : micro;
             // the paced path (producer pacing, two readers, early commits) has code of its own for the JIT: 10 s at
             // the same rate first, not counted
-            Latency pacedWarmUp = paced(
-                    bootstrap,
-                    best.workers == 2 ? twoWorkers : models,
-                    pairs,
-                    best.pairsPerSecond / 2,
-                    10,
-                    best.workers,
-                    EARLY_COMMITS,
-                    "paced-warm-up");
+            ActiveModel bestModels = best.workers == 2 ? twoWorkers : models;
+            double halfLoad = best.pairsPerSecond / 2;
+            Latency pacedWarmUp =
+                    paced(bootstrap, bestModels, pairs, halfLoad, 10, best.workers, EARLY_COMMITS, "paced-warm-up");
             System.out.printf(
                     Locale.ROOT,
                     "warm-up paced run (not counted): p50 %.0f ms, p99 %.0f ms committed; %s%n",
                     pacedWarmUp.p50(),
                     pacedWarmUp.p99(),
                     pacedWarmUp.cpu());
-            Latency latency = paced(
-                    bootstrap,
-                    best.workers == 2 ? twoWorkers : models,
-                    pairs,
-                    best.pairsPerSecond / 2,
-                    latencySeconds,
-                    best.workers);
+            Latency latency = paced(bootstrap, bestModels, pairs, halfLoad, latencySeconds, best.workers);
             double deviceCeiling = DEVICE.maxSize() / device.serviceSeconds();
 
             System.out.println();
@@ -226,8 +215,8 @@ public final class StreamerBenchmark {
                     micro.meanBatch,
                     MICRO.maxSize(),
                     micro.meanBatch / MICRO.maxSize(),
-                    micro.jitCores,
-                    micro2.jitCores);
+                    micro.jitShare,
+                    micro2.jitShare);
             System.out.printf(
                     Locale.ROOT,
                     "2. simulated accelerator (%d ms/call, max batch %d, ceiling %.0f pairs/s):"
@@ -360,7 +349,7 @@ public final class StreamerBenchmark {
             int workers,
             double meanBatch,
             double meanInferenceMs,
-            double jitCores,
+            double jitShare,
             String batchSizes) {
         /** Inference time ÷ (wall time × workers): how much of the run the workers spent in the model. */
         double busy() {
@@ -389,7 +378,7 @@ public final class StreamerBenchmark {
      * of the 2 cores during the measured drains (4 Dec 2026), which a service running for hours never pays. So each
      * round drains the pairs through a device of no service time (every path but the model's; the stream thread is
      * the bottleneck there, the case early commits must not slow) and through the model with 2 workers, until a
-     * round's compilation falls under {@link #WARM_UP_JIT_CORES}. The model's drain takes ~3 s at the raw rate (64
+     * round's compilation falls under {@link #WARM_UP_JIT_SHARE}. The model's drain takes ~3 s at the raw rate (64
      * pairs at least), so a large model's warm-up stays short. Returns the last device-of-no-service-time drain.
      */
     private static Run warmUp(
@@ -411,7 +400,7 @@ public final class StreamerBenchmark {
                     warm.pairsPerSecond,
                     model.pairsPerSecond,
                     jit);
-            if (jit < WARM_UP_JIT_CORES) {
+            if (jit < WARM_UP_JIT_SHARE) {
                 break;
             }
         }
@@ -454,7 +443,7 @@ public final class StreamerBenchmark {
                 got += consumer.poll(Duration.ofMillis(50)).count();
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double jitCores = (jitMillis() - jit0) / 1e3 / seconds;
+            double jitShare = (jitMillis() - jit0) / 1e3 / seconds;
             DistributionSummary sizes = registry.find("nli.batch.size").summary();
             double inferenceMs = registry.find("nli.inference").timer().mean(TimeUnit.MILLISECONDS);
             double commits = threadMetric(streams.streams(), "commit-total");
@@ -464,7 +453,7 @@ public final class StreamerBenchmark {
                     workers,
                     sizes.mean(),
                     inferenceMs,
-                    jitCores,
+                    jitShare,
                     batchSizes(registry) + String.format(Locale.ROOT, "; %.1f commits/s", commits / seconds));
         } finally {
             streams.close(Duration.ofSeconds(10));
@@ -624,7 +613,8 @@ public final class StreamerBenchmark {
             return String.format(
                     Locale.ROOT,
                     "CPU during the run: JVM %.2f of %d cores (stream thread %.2f, inference workers %.2f, JIT + GC + VM"
-                            + " %.2f; JIT compilation time %.2f, elapsed, an upper bound on its CPU), loadavg %s; by thread group%s",
+                            + " %.2f; JIT compilation time %.2f, elapsed, an upper bound on its CPU), loadavg %s;"
+                            + " by thread group%s",
                     process,
                     Runtime.getRuntime().availableProcessors(),
                     stream / wall,
