@@ -80,7 +80,13 @@ public final class StreamerBenchmark {
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 6);
     private static final int SERVICE_MS = Integer.getInteger("bench.service.ms", 10);
     private static final int COMMIT_INTERVAL_MS = Integer.getInteger("bench.commit.interval.ms", 100);
-    private static final double WARM_UP_SECONDS = 2;
+    /**
+     * A paced run's first seconds are sent but not counted (-Dbench.latency.warm-up-seconds): the instance's first
+     * transactions and fetches, and the JIT's work on the paced path of this very instance, are start-up, not the
+     * steady state the target is about.
+     */
+    private static final double WARM_UP_SECONDS =
+            Double.parseDouble(System.getProperty("bench.latency.warm-up-seconds", "10"));
     /**
      * The Kafka side's warm-up repeats until the JIT's compilation time falls under this share of a round's wall time
      * (-Dbench.warm-up.jit-share), at most -Dbench.warm-up.rounds rounds.
@@ -146,11 +152,17 @@ public final class StreamerBenchmark {
                 // early commits off and on in turn (same JVM and broker, so load drift and the JIT hit both alike)
                 warmUp(bootstrap, models, twoWorkers, pairs.subList(0, Math.min(n, 10_000)), rawMicro);
                 int rounds = Integer.getInteger("bench.latency.rounds", 2);
+                // -Dbench.latency.device-ms=MS: a device of that service time instead of the model (0: what Kafka,
+                // the batcher and the exactly-once commits cost without inference)
+                String deviceMs = System.getProperty("bench.latency.device-ms");
+                BatchRunner runner =
+                        deviceMs == null ? BatchRunner.DIRECT : new SimulatedAccelerator(Integer.parseInt(deviceMs));
                 for (int round = 0; round < 2 * rounds; round++) {
                     EarlyCommits early = round % 2 == 0 ? EarlyCommits.OFF : EARLY_COMMITS;
                     Latency l = paced(
                             bootstrap,
                             twoWorkers,
+                            runner,
                             pairs,
                             Double.parseDouble(latencyOnly),
                             latencySeconds,
@@ -159,9 +171,10 @@ public final class StreamerBenchmark {
                             "paced" + round);
                     System.out.printf(
                             Locale.ROOT,
-                            "latency only at %.1f pairs/s (2 workers), early commits %s: p50 %.0f ms, p99 %.0f ms"
+                            "latency only at %.1f pairs/s (2 workers, %s), early commits %s: p50 %.0f ms, p99 %.0f ms"
                                     + " committed; p50 %.0f ms, p99 %.0f ms produced; %s%n",
                             l.rate(),
+                            deviceMs == null ? "the model" : "a device of " + deviceMs + " ms a call",
                             early.enabled() ? "on" : "off",
                             l.p50(),
                             l.p99(),
@@ -188,18 +201,8 @@ public final class StreamerBenchmark {
                     drain(bootstrap, models, pairs.subList(0, perRecordN), PER_RECORD, BatchRunner.DIRECT, 1, "single");
             report("Kafka EOS end to end, per record", single.pairsPerSecond);
             Run best = micro2.pairsPerSecond > micro.pairsPerSecond ? micro2 : micro;
-            // the paced path (producer pacing, two readers, early commits) has code of its own for the JIT: 10 s at
-            // the same rate first, not counted
             ActiveModel bestModels = best.workers == 2 ? twoWorkers : models;
             double halfLoad = best.pairsPerSecond / 2;
-            Latency pacedWarmUp =
-                    paced(bootstrap, bestModels, pairs, halfLoad, 10, best.workers, EARLY_COMMITS, "paced-warm-up");
-            System.out.printf(
-                    Locale.ROOT,
-                    "warm-up paced run (not counted): p50 %.0f ms, p99 %.0f ms committed; %s%n",
-                    pacedWarmUp.p50(),
-                    pacedWarmUp.p99(),
-                    pacedWarmUp.cpu());
             Latency latency = paced(bootstrap, bestModels, pairs, halfLoad, latencySeconds, best.workers);
             double deviceCeiling = DEVICE.maxSize() / device.serviceSeconds();
 
@@ -467,12 +470,13 @@ public final class StreamerBenchmark {
     private static Latency paced(
             String bootstrap, ActiveModel models, List<NliPair> pairs, double rate, int seconds, int workers)
             throws Exception {
-        return paced(bootstrap, models, pairs, rate, seconds, workers, EARLY_COMMITS, "paced");
+        return paced(bootstrap, models, BatchRunner.DIRECT, pairs, rate, seconds, workers, EARLY_COMMITS, "paced");
     }
 
     private static Latency paced(
             String bootstrap,
             ActiveModel models,
+            BatchRunner runner,
             List<NliPair> pairs,
             double rate,
             int seconds,
@@ -482,12 +486,12 @@ public final class StreamerBenchmark {
             throws Exception {
         TopicNames topics = topics(bootstrap, name);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        Streams streams = streams(bootstrap, topics, MICRO, models, BatchRunner.DIRECT, registry, name, workers, early);
-        int count = (int) Math.max(10, Math.min(rate * seconds, 20_000));
+        Streams streams = streams(bootstrap, topics, MICRO, models, runner, registry, name, workers, early);
+        // the paced path (producer pacing, small fetches, early commits) has code of its own for the JIT, and each
+        // instance its own objects: the warm-up runs on the instance measured, then `seconds` are counted
+        int warmUp = (int) (rate * WARM_UP_SECONDS);
+        int count = (int) Math.max(warmUp + 10, Math.min(rate * (WARM_UP_SECONDS + seconds), 1_000_000));
         long intervalNanos = (long) (1e9 / rate);
-        // the first WARM_UP_SECONDS of pairs are sent but not counted: the new instance's first transaction and
-        // fetches are start-up, not the steady state the target is about
-        int warmUp = (int) Math.min(count / 2, rate * WARM_UP_SECONDS);
         List<Double> committed = new ArrayList<>();
         List<Double> produced = new ArrayList<>();
         String cpuUse;
@@ -519,20 +523,31 @@ public final class StreamerBenchmark {
                 }
                 producer.flush();
             });
-            CpuMeter cpu = new CpuMeter();
-            double commits0 = threadMetric(streams.streams(), "commit-total");
-            long t0 = System.nanoTime();
+            String dump = System.getProperty("bench.latency.dump");
+            List<String> samples = dump == null ? null : new ArrayList<>();
+            long warmUpEnd = System.nanoTime() + (long) (WARM_UP_SECONDS * 1e9);
             sender.start();
+            // the CPU and the commits are counted from the warm-up's end, as the latencies are
+            CpuMeter cpu = null;
+            double commits0 = 0;
+            long t0 = 0;
             int seenCommitted = 0;
             int seenProduced = 0;
-            List<String> samples = new ArrayList<>();
             while (seenCommitted < count) {
+                if (cpu == null && System.nanoTime() >= warmUpEnd) {
+                    cpu = new CpuMeter();
+                    commits0 = threadMetric(streams.streams(), "commit-total");
+                    t0 = System.nanoTime();
+                }
                 seenCommitted += collect(committedReader, warmUp, committed, "committed", samples);
                 if (seenProduced < count) {
                     seenProduced += collect(producedReader, warmUp, produced, "produced", samples);
                 }
             }
             sender.join();
+            if (cpu == null) {
+                throw new IllegalStateException("the paced run ended within its warm-up: raise its seconds");
+            }
             cpuUse = cpu.report()
                     + String.format(
                             Locale.ROOT,
@@ -542,7 +557,6 @@ public final class StreamerBenchmark {
                             threadMetric(streams.streams(), "commit-latency-avg") * PARTITIONS,
                             threadMetric(streams.streams(), "commit-latency-avg"),
                             PARTITIONS);
-            String dump = System.getProperty("bench.latency.dump");
             if (dump != null) {
                 // one line per pair and reader: reader, send time (epoch ms), latency (ms), partition, offset
                 Files.write(Path.of(dump), samples);
@@ -656,7 +670,10 @@ public final class StreamerBenchmark {
                 .orElse(Double.NaN);
     }
 
-    /** One short poll: adds the latency of each pair sent after the warm-up; returns how many records came. */
+    /**
+     * One short poll: adds the latency of each pair sent after the warm-up (and its line to samples, if given); returns
+     * how many records came.
+     */
     private static int collect(
             KafkaConsumer<byte[], byte[]> consumer,
             int warmUp,
@@ -669,8 +686,10 @@ public final class StreamerBenchmark {
             String id = new String(r.key(), StandardCharsets.UTF_8);
             if (Integer.parseInt(id.substring("paced-".length())) >= warmUp) {
                 latencies.add((double) (now - r.timestamp()));
-                samples.add(reader + " " + r.timestamp() + " " + (now - r.timestamp()) + " " + r.partition() + " "
-                        + r.offset());
+                if (samples != null) {
+                    samples.add(reader + " " + r.timestamp() + " " + (now - r.timestamp()) + " " + r.partition() + " "
+                            + r.offset());
+                }
             }
             n++;
         }
