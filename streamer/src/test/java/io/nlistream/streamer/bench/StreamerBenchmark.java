@@ -484,13 +484,20 @@ public final class StreamerBenchmark {
             EarlyCommits early,
             String name)
             throws Exception {
+        double toSend = rate * (WARM_UP_SECONDS + seconds);
+        if (toSend > 1_000_000) {
+            // before any instance starts (one left running keeps the JVM alive); a cap that cut the run short would
+            // count fewer seconds than asked, silently
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT, "%.0f pairs to send: lower the rate or the seconds (at most 1,000,000)", toSend));
+        }
         TopicNames topics = topics(bootstrap, name);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         Streams streams = streams(bootstrap, topics, MICRO, models, runner, registry, name, workers, early);
         // the paced path (producer pacing, small fetches, early commits) has code of its own for the JIT, and each
         // instance its own objects: the warm-up runs on the instance measured, then `seconds` are counted
         int warmUp = (int) (rate * WARM_UP_SECONDS);
-        int count = (int) Math.max(warmUp + 10, Math.min(rate * (WARM_UP_SECONDS + seconds), 1_000_000));
+        int count = (int) Math.max(warmUp + 10, toSend);
         long intervalNanos = (long) (1e9 / rate);
         List<Double> committed = new ArrayList<>();
         List<Double> produced = new ArrayList<>();
@@ -530,14 +537,12 @@ public final class StreamerBenchmark {
             // the CPU and the commits are counted from the warm-up's end, as the latencies are
             CpuMeter cpu = null;
             double commits0 = 0;
-            long t0 = 0;
             int seenCommitted = 0;
             int seenProduced = 0;
             while (seenCommitted < count) {
                 if (cpu == null && System.nanoTime() >= warmUpEnd) {
                     cpu = new CpuMeter();
                     commits0 = threadMetric(streams.streams(), "commit-total");
-                    t0 = System.nanoTime();
                 }
                 seenCommitted += collect(committedReader, warmUp, committed, "committed", samples);
                 if (seenProduced < count) {
@@ -552,8 +557,7 @@ public final class StreamerBenchmark {
                     + String.format(
                             Locale.ROOT,
                             "; stream thread commits %.1f/s, %.1f ms mean each (Kafka Streams: %.1f ms a task × %d tasks)",
-                            (threadMetric(streams.streams(), "commit-total") - commits0)
-                                    / ((System.nanoTime() - t0) / 1e9),
+                            (threadMetric(streams.streams(), "commit-total") - commits0) / cpu.seconds(),
                             threadMetric(streams.streams(), "commit-latency-avg") * PARTITIONS,
                             threadMetric(streams.streams(), "commit-latency-avg"),
                             PARTITIONS);
@@ -587,6 +591,11 @@ public final class StreamerBenchmark {
         private final long process0 = processCpuNanos();
         private final long jit0 = jitMillis();
         private final Map<String, Long> threads0 = threadCpuNanos();
+
+        /** Wall time since this meter started. */
+        double seconds() {
+            return (System.nanoTime() - wall0) / 1e9;
+        }
 
         String report() {
             double wall = System.nanoTime() - wall0;
